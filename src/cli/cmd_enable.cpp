@@ -1,0 +1,64 @@
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "common/units.h"
+#include "kernel/control.h"
+
+namespace pooltag::cli {
+
+int report(const Error &error) {
+  fmt::print(stderr, "pooltag: {}\n", error.message);
+  return error.exit_code;
+}
+
+Runner add_enable(CLI::App &app, Context &ctx) {
+  auto *cmd = app.add_subcommand(
+      "enable", "Start pool tagging: load the programs on the allocation tracepoints and pin them, so that tagging "
+                "stays on after this command exits (like GFlags' pool tagging flag)");
+  struct Args {
+    std::string max_live = "1M";
+    std::string max_sites = "16K";
+    std::string pools = "slab,percpu,vmalloc";
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--max-live", args->max_live,
+                  "Live allocations the table has room for (K/M suffixes; rounded up to a power of two). Beyond it "
+                  "allocations are counted as untracked")
+      ->capture_default_str();
+  cmd->add_option("--max-sites", args->max_sites, "Distinct allocation sites the site table has room for")
+      ->capture_default_str();
+  cmd->add_option("--pools", args->pools,
+                  "Pool types to track: slab, percpu, vmalloc, page, or all. page tracks every page allocation "
+                  "(user memory too) and costs a stack walk each")
+      ->capture_default_str();
+  return [args, &ctx]() {
+    auto pools = model::parse_pool_list(args->pools);
+    if (!pools) return report(pools.error());
+    auto max_live = parse_size(args->max_live);
+    if (!max_live) return report(max_live.error());
+    auto max_sites = parse_size(args->max_sites);
+    if (!max_sites) return report(max_sites.error());
+    if (*max_sites > UINT32_MAX) return report(Error{"--max-sites is too large", kExitUsage});
+    kernel::EnableOptions options{*pools, *max_live, static_cast<uint32_t>(*max_sites)};
+    symbols::FileKallsymsSource kallsyms(ctx.kallsyms_path);
+    auto report_or = kernel::enable(ctx.pin_dir, options, *ctx.system, kallsyms);
+    if (!report_or) return report(report_or.error());
+    const auto &r = *report_or;
+    fmt::print("pool tagging enabled: pools {}, {} programs attached, room for {} live allocations and {} sites "
+               "({} of kernel memory), pinned at {}\n",
+               pools->to_string(), r.programs, format_count(r.geometry.live_slots()),
+               format_count(r.geometry.max_sites), format_bytes_short(r.geometry.kernel_bytes()), ctx.pin_dir);
+    return 0;
+  };
+}
+
+Runner add_disable(CLI::App &app, Context &ctx) {
+  app.add_subcommand("disable", "Stop pool tagging: detach the programs and remove the pinned state and counts");
+  return [&ctx]() {
+    if (auto st = kernel::disable(ctx.pin_dir, *ctx.system); !st) return report(st.error());
+    fmt::print("pool tagging disabled\n");
+    return 0;
+  };
+}
+
+}  // namespace pooltag::cli

@@ -1,0 +1,85 @@
+#include <fmt/format.h>
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "common/units.h"
+#include "kernel/control.h"
+#include "kernel/loader.h"
+#include "kernel/pinned_state.h"
+#include "views/used_view.h"
+
+namespace pooltag::cli {
+
+Runner add_status(CLI::App &app, Context &ctx) {
+  auto *cmd = app.add_subcommand("status", "Show whether pool tagging is on, since when, its table fill, loss "
+                                           "counters and attached programs");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "Print one JSON object");
+  return [json, &ctx]() {
+    if (auto st = kernel::require_root(*ctx.system, "status"); !st) return report(st.error());
+    auto state = kernel::PinnedState::open(ctx.pin_dir);
+    if (!state) {
+      if (state.error().exit_code == kExitNotEnabled) {
+        if (*json)
+          fmt::print("{}\n", nlohmann::json{{"enabled", false}, {"pin_dir", ctx.pin_dir}}.dump());
+        else
+          fmt::print("pool tagging is not enabled ('pooltag enable' starts it)\n");
+        return static_cast<int>(kExitNotEnabled);
+      }
+      return report(state.error());
+    }
+    const auto &ps = **state;
+    const pt_state &st = ps.state();
+    auto snap = ps.snapshot();
+    if (!snap) return report(snap.error());
+    auto programs = ps.programs();
+    uint64_t capacity = static_cast<uint64_t>(st.live_buckets) * PT_BUCKET_SLOTS;
+    uint64_t used = snap->live_used;
+    size_t sites = snap->sites.size();
+    uint64_t now = ctx.system->realtime_ns();
+    uint64_t age = now > st.enabled_realtime_ns ? now - st.enabled_realtime_ns : 0;
+    kernel::TableGeometry geometry{st.live_buckets, st.max_sites};
+
+    if (*json) {
+      nlohmann::json progs = nlohmann::json::array();
+      for (const auto &p : programs)
+        progs.push_back({{"name", p.name}, {"id", p.id}, {"recursion_misses", p.recursion_misses}});
+      nlohmann::json out = {{"enabled", true},
+                            {"pin_dir", ctx.pin_dir},
+                            {"enabled_since_ns", st.enabled_realtime_ns},
+                            {"enabled_for_ns", age},
+                            {"pools", model::PoolSet{st.pools_mask}.to_string()},
+                            {"live", {{"used", used}, {"capacity", capacity}, {"max_live", st.max_live}}},
+                            {"sites", {{"used", sites}, {"capacity", st.max_sites}}},
+                            {"kernel_memory_bytes", geometry.kernel_bytes()},
+                            {"lost", views::losses_json(snap->losses)},
+                            {"free_unmatched", snap->free_unmatched},
+                            {"programs", progs}};
+      fmt::print("{}\n", out.dump());
+      return 0;
+    }
+    time_t t = static_cast<time_t>(st.enabled_realtime_ns / 1000000000ull);
+    char since[64];
+    std::strftime(since, sizeof since, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+    fmt::print("pool tagging:    enabled since {} ({})\n", since, format_duration_ns(age));
+    fmt::print("pools:           {}\n", model::PoolSet{st.pools_mask}.to_string());
+    fmt::print("live table:      {} of {} slots ({:.1f}%)\n", format_count(used), format_count(capacity),
+               capacity ? 100.0 * static_cast<double>(used) / static_cast<double>(capacity) : 0.0);
+    fmt::print("sites:           {} of {}\n", format_count(sites), format_count(st.max_sites));
+    fmt::print("kernel memory:   {}\n", format_bytes_short(geometry.kernel_bytes()));
+    fmt::print("pinned at:       {}\n", ctx.pin_dir);
+    fmt::print("unmatched frees: {} (allocated before enable or untracked: ignored)\n",
+               format_count(snap->free_unmatched));
+    auto losses = views::loss_lines(snap->losses);
+    fmt::print("losses:          {}\n", losses.empty() ? "none" : "");
+    for (const auto &l : losses) fmt::print("  {}\n", l);
+    fmt::print("programs:        {} attached\n", programs.size());
+    for (const auto &p : programs)
+      fmt::print("  {:<22} id {:<6} recursion misses {}\n", p.name, p.id, p.recursion_misses);
+    return 0;
+  };
+}
+
+}  // namespace pooltag::cli

@@ -1,0 +1,123 @@
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "cli/commands.h"
+#include "common/wildcard.h"
+#include "kernel/control.h"
+#include "kernel/pinned_state.h"
+#include "model/accounting.h"
+#include "model/tag_table.h"
+#include "symbols/code_symbolizer.h"
+#include "views/used_view.h"
+
+namespace pooltag::cli {
+
+namespace {
+
+struct UsedArgs {
+  std::vector<std::string> patterns;
+  std::vector<std::string> exclude;
+  std::string sort = "bytes";
+  std::string pool;
+  std::string by = "caller";
+  std::string tags_file;
+  std::string replay_file;
+  size_t top = 0;
+  bool reverse = false;
+  bool json = false;
+};
+
+Status check_pattern(const std::string &p) {
+  if (p.empty()) return Error{"empty tag pattern", kExitUsage};
+  for (char c : p)
+    if (static_cast<unsigned char>(c) < 0x20) return Error{fmt::format("bad tag pattern '{}'", p), kExitUsage};
+  return Ok{};
+}
+
+Result<model::Snapshot> take_snapshot(const UsedArgs &args, Context &ctx) {
+  if (!args.replay_file.empty()) {
+    std::ifstream in(args.replay_file);
+    if (!in) return error_from_errno("cannot read " + args.replay_file);
+    model::LiveAccounting accounting;
+    if (auto st = model::replay_events(in, accounting); !st) return st.error();
+    return accounting.snapshot();
+  }
+  if (auto st = kernel::require_root(*ctx.system, "used"); !st) return st.error();
+  auto state = kernel::PinnedState::open(ctx.pin_dir);
+  if (!state) return state.error();
+  return (*state)->snapshot();
+}
+
+}  // namespace
+
+Runner add_used(CLI::App &app, Context &ctx) {
+  auto *cmd = app.add_subcommand(
+      "used", "Snapshot of the tagged kernel heap, one row per tag with Allocs, Frees, Diff and Bytes per pool "
+              "type (like WinDbg !poolused)");
+  auto args = std::make_shared<UsedArgs>();
+  cmd->add_option("PATTERN", args->patterns, "Show only tags matching these patterns (* and ? wildcards)");
+  cmd->add_option("--exclude", args->exclude, "Hide tags matching this pattern (repeatable)");
+  cmd->add_option("--sort", args->sort, "Sort by tag, allocs, frees, diff or bytes (largest first)")
+      ->capture_default_str();
+  cmd->add_option("--pool", args->pool, "Show and sort by one pool type: slab, percpu, vmalloc or page");
+  cmd->add_option("--by", args->by, "Tag by caller (function), module, or cache (slab cache name)")
+      ->capture_default_str();
+  cmd->add_option("--tags", args->tags_file, "Tag file (pooltag.txt format: TAG - OWNER - Description)");
+  cmd->add_option("-n,--top", args->top, "Show only the first N tags");
+  cmd->add_flag("-r,--reverse", args->reverse, "Reverse the sort order");
+  cmd->add_flag("--json", args->json, "Print JSON: one object per tag and pool, the totals and the loss counters");
+  cmd->add_option("--replay", args->replay_file,
+                  "Read a recorded event stream instead of the kernel (see docs/replay.md)");
+  return [args, &ctx]() {
+    for (const auto &p : args->patterns)
+      if (auto st = check_pattern(p); !st) return report(st.error());
+    for (const auto &p : args->exclude)
+      if (auto st = check_pattern(p); !st) return report(st.error());
+    auto sort = model::parse_sort_key(args->sort);
+    if (!sort) return report(Error{fmt::format("unknown sort key '{}' (tag, allocs, frees, diff, bytes)", args->sort),
+                                   kExitUsage});
+    std::optional<model::Pool> pool;
+    if (!args->pool.empty()) {
+      pool = model::parse_pool(args->pool);
+      if (!pool)
+        return report(Error{fmt::format("unknown pool type '{}' (slab, percpu, vmalloc, page)", args->pool),
+                            kExitUsage});
+    }
+    auto grouping = model::parse_grouping(args->by);
+    if (!grouping)
+      return report(Error{fmt::format("unknown grouping '{}' (caller, module, cache)", args->by), kExitUsage});
+    std::optional<model::TagFile> tags;
+    if (!args->tags_file.empty()) {
+      auto loaded = model::TagFile::load(args->tags_file);
+      if (!loaded) return report(loaded.error());
+      tags = std::move(*loaded);
+    }
+
+    auto snapshot = take_snapshot(*args, ctx);
+    if (!snapshot) return report(snapshot.error());
+    symbols::FileKallsymsSource kallsyms(ctx.kallsyms_path);
+    auto syms = symbols::KernelSymbols::load(kallsyms);
+    if (!syms) return report(syms.error());
+    symbols::KernelCodeSymbolizer symbolizer(*syms);
+    model::SiteTagger tagger(symbolizer, *grouping, tags ? &*tags : nullptr);
+
+    model::TableOptions topts{PatternFilter(args->patterns, args->exclude), pool, *sort, args->reverse};
+    auto table = model::TagTable::build(*snapshot, tagger, topts);
+
+    views::UsedViewOptions vopts;
+    vopts.pools = snapshot->pools;
+    if (pool) vopts.pools = model::PoolSet{1u << static_cast<int>(*pool)};
+    vopts.sort = *sort;
+    vopts.sort_pool = pool;
+    vopts.grouping = std::string(model::grouping_name(*grouping));
+    vopts.max_rows = args->top;
+    if (args->json)
+      fmt::print("{}\n", views::used_json(table, *snapshot, vopts).dump());
+    else
+      fmt::print("{}", views::render_used_text(table, *snapshot, vopts));
+    return 0;
+  };
+}
+
+}  // namespace pooltag::cli

@@ -1,0 +1,23 @@
+// The subcommands. Each registers its options on the CLI11 app and returns
+// the function that runs it; running returns an exit code (see
+// common/result.h) after printing any error as one line.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "cli/context.h"
+
+namespace pooltag::cli {
+
+using Runner = std::function<int()>;
+
+Runner add_enable(CLI::App &app, Context &ctx);
+Runner add_disable(CLI::App &app, Context &ctx);
+Runner add_status(CLI::App &app, Context &ctx);
+Runner add_used(CLI::App &app, Context &ctx);
+
+// Prints "pooltag: <message>" to stderr and returns the error's exit code.
+int report(const Error &error);
+
+}  // namespace pooltag::cli

@@ -1,0 +1,104 @@
+#include "common/units.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+namespace pooltag {
+
+namespace {
+
+Result<double> parse_number(std::string_view text, std::string_view what) {
+  std::string s(text);
+  if (s.empty()) return Error{fmt::format("empty {}", what), kExitUsage};
+  char *end = nullptr;
+  errno = 0;
+  double v = std::strtod(s.c_str(), &end);
+  if (errno != 0 || end != s.c_str() + s.size() || !std::isfinite(v) || v < 0)
+    return Error{fmt::format("bad {} '{}'", what, text), kExitUsage};
+  return v;
+}
+
+}  // namespace
+
+Result<uint64_t> parse_duration_ns(std::string_view text) {
+  struct Unit {
+    std::string_view suffix;
+    double ns;
+  };
+  static constexpr Unit kUnits[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9},
+                                    {"m", 60e9}, {"h", 3600e9}, {"d", 86400e9}};
+  double scale = 1e9;
+  std::string_view number = text;
+  // Longest suffix first so that "ms" is not read as "m" + "s".
+  for (std::string_view suffix : {"ns", "us", "ms", "s", "m", "h", "d"}) {
+    if (number.size() > suffix.size() && number.substr(number.size() - suffix.size()) == suffix) {
+      for (const auto &u : kUnits)
+        if (u.suffix == suffix) scale = u.ns;
+      number.remove_suffix(suffix.size());
+      break;
+    }
+  }
+  auto v = parse_number(number, "duration");
+  if (!v) return Error{fmt::format("bad duration '{}' (examples: 500ms, 2s, 5m, 1h)", text), kExitUsage};
+  double ns = *v * scale;
+  if (ns > 1.8e19) return Error{fmt::format("duration '{}' is too large", text), kExitUsage};
+  return static_cast<uint64_t>(ns);
+}
+
+std::string format_duration_ns(uint64_t ns) {
+  if (ns < 1000) return fmt::format("{}ns", ns);
+  if (ns < 1000000) return fmt::format("{:.0f}us", ns / 1e3);
+  if (ns < 1000000000) return fmt::format("{:.0f}ms", ns / 1e6);
+  uint64_t s = ns / 1000000000;
+  if (s < 60) return fmt::format("{:.1f}s", ns / 1e9);
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  if (s < 86400) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+  return fmt::format("{}d{:02}h", s / 86400, (s % 86400) / 3600);
+}
+
+std::string format_bytes_short(uint64_t bytes) {
+  static constexpr const char *kSuffix[] = {"", "K", "M", "G", "T", "P"};
+  if (bytes < 1024) return fmt::format("{}", bytes);
+  double v = static_cast<double>(bytes);
+  int i = 0;
+  while (v >= 1024 && i < 5) {
+    v /= 1024;
+    ++i;
+  }
+  return v < 10 ? fmt::format("{:.1f}{}", v, kSuffix[i]) : fmt::format("{:.0f}{}", v, kSuffix[i]);
+}
+
+std::string format_count(uint64_t n) {
+  std::string digits = fmt::format("{}", n);
+  std::string out;
+  int lead = static_cast<int>(digits.size() % 3);
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (static_cast<int>(i) - lead) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+Result<uint64_t> parse_size(std::string_view text) {
+  uint64_t mult = 1;
+  std::string_view number = text;
+  if (!number.empty()) {
+    switch (number.back()) {
+      case 'k': case 'K': mult = 1ull << 10; break;
+      case 'm': case 'M': mult = 1ull << 20; break;
+      case 'g': case 'G': mult = 1ull << 30; break;
+      default: break;
+    }
+    if (mult != 1) number.remove_suffix(1);
+  }
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), v);
+  if (ec != std::errc() || ptr != number.data() + number.size() || number.empty())
+    return Error{fmt::format("bad number '{}'", text), kExitUsage};
+  if (v > UINT64_MAX / mult) return Error{fmt::format("number '{}' is too large", text), kExitUsage};
+  return v * mult;
+}
+
+}  // namespace pooltag

@@ -1,0 +1,28 @@
+// Parsing and printing of the quantities users type and read: durations,
+// byte sizes, counts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace pooltag {
+
+// "500ms", "2s", "1.5m", "1h", "250us", a bare number = seconds.
+Result<uint64_t> parse_duration_ns(std::string_view text);
+
+// "2h03m", "4.2s", "310ms": short, for ages in tables.
+std::string format_duration_ns(uint64_t ns);
+
+// 1536 -> "1.5K", 3145728 -> "3.0M": IEC multiples, for narrow columns.
+std::string format_bytes_short(uint64_t bytes);
+
+// A count with thousands separators: 1234567 -> "1,234,567".
+std::string format_count(uint64_t n);
+
+// "1000", "64K", "1M": counts with an optional K/M/G multiplier (1024-based).
+Result<uint64_t> parse_size(std::string_view text);
+
+}  // namespace pooltag

@@ -1,0 +1,29 @@
+// Pools whose tracepoint carries no call site (vmalloc, page) are charged to
+// the first frame of the kernel stack that is outside the allocators and the
+// tracing machinery. This computes those code ranges from kernel symbols:
+// every function whose name matches one of the patterns below.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "symbols/kallsyms.h"
+
+namespace pooltag::kernel {
+
+struct CodeRange {
+  uint64_t start = 0;
+  uint64_t end = 0;  // exclusive
+};
+
+// The default patterns (globs on function names).
+const std::vector<std::string> &allocator_function_patterns();
+
+// Sorted, merged ranges of the functions matching the patterns, at most
+// `limit` of them (adjacent ranges merge, which keeps the count small).
+// Returns an error when more than `limit` ranges remain.
+Result<std::vector<CodeRange>> allocator_ranges(const symbols::KernelSymbols &symbols,
+                                                const std::vector<std::string> &patterns, size_t limit);
+
+}  // namespace pooltag::kernel

@@ -1,0 +1,100 @@
+#include "kernel/control.h"
+
+#include <dirent.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "kernel/attribution.h"
+#include "kernel/pinned_state.h"
+#include "pooltag.h"
+
+namespace pooltag::kernel {
+
+namespace {
+
+// bpffs refuses dots in names, hence a dash.
+std::string staging_prefix(const std::string &pin_dir) { return pin_dir + "-staging-"; }
+
+// An enable that was killed between pinning and publishing leaves a staging
+// directory whose pinned links still hold programs attached: remove those
+// whose owner is gone.
+void remove_stale_staging(const std::string &pin_dir) {
+  auto slash = pin_dir.find_last_of('/');
+  std::string parent = slash == std::string::npos ? "." : pin_dir.substr(0, slash);
+  std::string base = staging_prefix(pin_dir).substr(slash + 1);
+  DIR *d = opendir(parent.c_str());
+  if (d == nullptr) return;
+  std::vector<std::string> stale;
+  while (dirent *e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.rfind(base, 0) != 0) continue;
+    int pid = std::atoi(name.c_str() + base.size());
+    if (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)) continue;
+    stale.push_back(parent + "/" + name);
+  }
+  closedir(d);
+  for (const auto &dir : stale) (void)remove_pins(dir);
+}
+
+}  // namespace
+
+Status require_root(const SystemAccess &system, std::string_view command) {
+  if (!system.is_root())
+    return Error{fmt::format("pooltag {} needs root (BPF programs and their pinned state are root only)", command)};
+  return Ok{};
+}
+
+Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &options, SystemAccess &system,
+                            const symbols::KallsymsSource &kallsyms) {
+  if (auto st = require_root(system, "enable"); !st) return st.error();
+  auto geometry = TableGeometry::from(options);  // usage errors before any system change
+  if (!geometry) return geometry.error();
+  if (!system.has_btf())
+    return Error{"this kernel has no BTF (/sys/kernel/btf/vmlinux): pooltag needs CONFIG_DEBUG_INFO_BTF"};
+  if (auto st = system.ensure_bpffs(pin_dir); !st) return st.error();
+  remove_stale_staging(pin_dir);
+  if (pins_exist(pin_dir)) {
+    auto state = PinnedState::open(pin_dir);
+    std::string since;
+    if (state) {
+      time_t t = static_cast<time_t>((*state)->state().enabled_realtime_ns / 1000000000ull);
+      char buf[64];
+      std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+      since = fmt::format(" since {} (pools {})", buf, model::PoolSet{(*state)->state().pools_mask}.to_string());
+    }
+    return Error{fmt::format("pool tagging is already enabled{}; run 'pooltag disable' first to change its settings",
+                             since)};
+  }
+
+  auto symbols = symbols::KernelSymbols::load(kallsyms);
+  if (!symbols) return symbols.error();
+  auto ranges = allocator_ranges(*symbols, allocator_function_patterns(), PT_MAX_ALLOCATOR_RANGES - 16);
+  if (!ranges) return ranges.error();
+
+  auto loader = TaggingLoader::load(options, *ranges, system.realtime_ns(), system.monotonic_ns());
+  if (!loader) return loader.error();
+  if (auto st = (*loader)->attach(); !st) return st.error();
+
+  std::string staging = staging_prefix(pin_dir) + std::to_string(getpid());
+  if (auto st = (*loader)->pin(staging); !st) return st.error();
+  if (rename(staging.c_str(), pin_dir.c_str()) != 0) {
+    int err = errno;
+    (void)remove_pins(staging);
+    if (err == ENOTEMPTY || err == EEXIST) return Error{"pool tagging was enabled meanwhile by another command"};
+    return error_from_errno("cannot publish the pinned state at " + pin_dir, err);
+  }
+  return EnableReport{(*loader)->geometry(), (*loader)->attached_programs(), ranges->size()};
+}
+
+Status disable(const std::string &pin_dir, SystemAccess &system) {
+  if (auto st = require_root(system, "disable"); !st) return st.error();
+  remove_stale_staging(pin_dir);
+  return remove_pins(pin_dir);
+}
+
+}  // namespace pooltag::kernel

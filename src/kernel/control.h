@@ -1,0 +1,29 @@
+// The state-changing operations: enable and disable. Each is all or
+// nothing: enable publishes its pins with one rename, so a reader sees
+// either no state or a complete one.
+#pragma once
+
+#include <string>
+
+#include "common/result.h"
+#include "kernel/loader.h"
+#include "kernel/system.h"
+#include "symbols/kallsyms.h"
+
+namespace pooltag::kernel {
+
+struct EnableReport {
+  TableGeometry geometry;
+  size_t programs = 0;
+  size_t allocator_ranges = 0;
+};
+
+Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &options, SystemAccess &system,
+                            const symbols::KallsymsSource &kallsyms);
+
+Status disable(const std::string &pin_dir, SystemAccess &system);
+
+// Checks shared by every command that touches pinned state.
+Status require_root(const SystemAccess &system, std::string_view command);
+
+}  // namespace pooltag::kernel

@@ -1,0 +1,189 @@
+#include "kernel/loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "kernel/pin_layout.h"
+#include "pooltag.h"
+#include "pooltag_bpf.skel.h"
+
+namespace pooltag::kernel {
+
+namespace {
+
+struct ProgramPool {
+  bpf_program *program;
+  model::Pool pool;
+};
+
+std::vector<ProgramPool> programs_of(::pooltag_bpf *skel) {
+  using model::Pool;
+  auto &p = skel->progs;
+  return {{p.pt_kmalloc, Pool::Slab},        {p.pt_kfree, Pool::Slab},
+          {p.pt_kmem_cache_alloc, Pool::Slab}, {p.pt_kmem_cache_free, Pool::Slab},
+          {p.pt_percpu_alloc, Pool::Percpu}, {p.pt_percpu_free, Pool::Percpu},
+          {p.pt_vmap_alloc, Pool::Vmalloc},  {p.pt_vmap_free, Pool::Vmalloc},
+          {p.pt_page_alloc, Pool::Page},     {p.pt_page_free, Pool::Page}};
+}
+
+Error libbpf_error(const std::string &what, int err) {
+  // libbpf returns -errno
+  return error_from_errno(what, err < 0 ? -err : err);
+}
+
+// The JIT images of the loaded programs: a stack walk from inside a program
+// starts in them, so they are skipped like allocator frames.
+std::vector<CodeRange> program_images(::pooltag_bpf *skel) {
+  std::vector<CodeRange> out;
+  for (const auto &pp : programs_of(skel)) {
+    int fd = bpf_program__fd(pp.program);
+    if (fd < 0) continue;
+    uint64_t ksyms[8] = {};
+    uint32_t lens[8] = {};
+    bpf_prog_info info{};
+    info.nr_jited_ksyms = 8;
+    info.jited_ksyms = reinterpret_cast<uint64_t>(ksyms);
+    info.nr_jited_func_lens = 8;
+    info.jited_func_lens = reinterpret_cast<uint64_t>(lens);
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) continue;
+    for (uint32_t i = 0; i < std::min<uint32_t>(info.nr_jited_ksyms, 8); ++i)
+      if (ksyms[i] != 0) out.push_back(CodeRange{ksyms[i], ksyms[i] + lens[i]});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<TableGeometry> TableGeometry::from(const EnableOptions &options) {
+  if (options.max_live < 1024 || options.max_live > (1ull << 28))
+    return Error{fmt::format("--max-live {} is out of range (1024 .. 268435456)", options.max_live), kExitUsage};
+  if (options.max_sites < 256 || options.max_sites > (1u << 20))
+    return Error{fmt::format("--max-sites {} is out of range (256 .. 1048576)", options.max_sites), kExitUsage};
+  TableGeometry g;
+  g.live_buckets = static_cast<uint32_t>(std::bit_ceil((options.max_live + PT_BUCKET_SLOTS - 1) / PT_BUCKET_SLOTS));
+  g.max_sites = std::bit_ceil(options.max_sites);
+  return g;
+}
+
+uint64_t TableGeometry::live_slots() const { return static_cast<uint64_t>(live_buckets) * PT_BUCKET_SLOTS; }
+
+uint64_t TableGeometry::kernel_bytes() const {
+  uint64_t cpus = static_cast<uint64_t>(std::max(libbpf_num_possible_cpus(), 1));
+  return live_buckets * sizeof(pt_live_bucket) + live_slots() * sizeof(pt_live_entry) +
+         static_cast<uint64_t>(max_sites) * (sizeof(pt_site) + cpus * sizeof(pt_site_stats));
+}
+
+Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &options,
+                                                           const std::vector<CodeRange> &allocator_ranges,
+                                                           uint64_t realtime_ns, uint64_t monotonic_ns) {
+  auto geometry = TableGeometry::from(options);
+  if (!geometry) return geometry.error();
+  std::unique_ptr<TaggingLoader> self(new TaggingLoader());
+  self->geometry_ = *geometry;
+  self->pools_ = options.pools;
+
+  // open
+  self->skel_ = pooltag_bpf__open();
+  if (self->skel_ == nullptr) return libbpf_error("cannot open the BPF object", errno);
+  auto *skel = self->skel_;
+
+  // configure: table sizes, load-time constants, which tracepoints
+  const auto &g = self->geometry_;
+  skel->rodata->live_bucket_mask = g.live_buckets - 1;
+  skel->rodata->site_mask = g.max_sites - 1;
+  struct Sized {
+    bpf_map *map;
+    uint64_t entries;
+  };
+  for (auto [map, entries] : {Sized{skel->maps.live_keys, g.live_buckets}, Sized{skel->maps.live_entries, g.live_slots()},
+                              Sized{skel->maps.sites, g.max_sites}, Sized{skel->maps.site_stats, g.max_sites}}) {
+    if (int err = bpf_map__set_max_entries(map, static_cast<uint32_t>(entries)); err != 0)
+      return libbpf_error(fmt::format("cannot size map {}", bpf_map__name(map)), err);
+  }
+  for (const auto &pp : programs_of(skel)) bpf_program__set_autoload(pp.program, options.pools.has(pp.pool));
+
+  // load
+  if (int err = pooltag_bpf__load(skel); err != 0) return libbpf_error("cannot load the BPF programs", err);
+
+  // fill the allocator ranges (with the programs' own images) and the state
+  std::vector<CodeRange> ranges = allocator_ranges;
+  auto images = program_images(skel);
+  ranges.insert(ranges.end(), images.begin(), images.end());
+  std::sort(ranges.begin(), ranges.end(), [](const CodeRange &a, const CodeRange &b) { return a.start < b.start; });
+  if (ranges.size() > PT_MAX_ALLOCATOR_RANGES)
+    return Error{fmt::format("{} allocator code ranges, more than {}", ranges.size(), PT_MAX_ALLOCATOR_RANGES)};
+  int ranges_fd = bpf_map__fd(skel->maps.allocator_ranges);
+  for (uint32_t i = 0; i < PT_MAX_ALLOCATOR_RANGES; ++i) {
+    pt_code_range r{UINT64_MAX, UINT64_MAX};
+    if (i < ranges.size()) r = {ranges[i].start, ranges[i].end};
+    if (bpf_map_update_elem(ranges_fd, &i, &r, BPF_ANY) != 0)
+      return error_from_errno("cannot write the allocator ranges");
+  }
+  pt_state st{};
+  st.version = PT_STATE_VERSION;
+  st.pools_mask = options.pools.mask;
+  st.enabled_realtime_ns = realtime_ns;
+  st.enabled_monotonic_ns = monotonic_ns;
+  st.live_buckets = g.live_buckets;
+  st.max_sites = g.max_sites;
+  st.max_live = options.max_live;
+  st.allocator_ranges = static_cast<uint32_t>(ranges.size());
+  uint32_t zero = 0;
+  if (bpf_map_update_elem(bpf_map__fd(skel->maps.state), &zero, &st, BPF_ANY) != 0)
+    return error_from_errno("cannot write the state map");
+  return self;
+}
+
+Status TaggingLoader::attach() {
+  for (const auto &pp : programs_of(skel_)) {
+    if (!pools_.has(pp.pool)) continue;
+    bpf_link *link = bpf_program__attach(pp.program);
+    if (link == nullptr)
+      return libbpf_error(fmt::format("cannot attach {}", bpf_program__name(pp.program)), errno);
+    links_.emplace_back(bpf_program__name(pp.program), link);
+  }
+  return Ok{};
+}
+
+Status TaggingLoader::pin(const std::string &dir) {
+  if (mkdir(dir.c_str(), 0700) != 0) return error_from_errno("cannot create " + dir);
+  auto fail = [&](Error e) {
+    // undo: remove whatever was pinned so far
+    for (auto name : pins::kMaps) unlink(pins::path(dir, name).c_str());
+    for (auto &[name, link] : links_) unlink(pins::path(dir, std::string(pins::kLinkPrefix) + name).c_str());
+    rmdir(dir.c_str());
+    return e;
+  };
+  auto *skel = skel_;
+  const std::pair<std::string_view, bpf_map *> maps[] = {
+      {pins::kState, skel->maps.state},         {pins::kLiveKeys, skel->maps.live_keys},
+      {pins::kLiveEntries, skel->maps.live_entries}, {pins::kSites, skel->maps.sites},
+      {pins::kSiteStats, skel->maps.site_stats}, {pins::kCounters, skel->maps.counters},
+      {pins::kAllocatorRanges, skel->maps.allocator_ranges}};
+  for (auto [name, map] : maps) {
+    if (int err = bpf_map__pin(map, pins::path(dir, name).c_str()); err != 0)
+      return fail(libbpf_error(fmt::format("cannot pin map {}", name), err));
+  }
+  for (auto &[name, link] : links_) {
+    if (int err = bpf_link__pin(link, pins::path(dir, std::string(pins::kLinkPrefix) + name).c_str()); err != 0)
+      return fail(libbpf_error(fmt::format("cannot pin link {}", name), err));
+  }
+  return Ok{};
+}
+
+TaggingLoader::~TaggingLoader() {
+  // Pinned links stay attached after bpf_link__destroy: only the pin holds
+  // them. Unpinned ones are detached here.
+  for (auto &[name, link] : links_) bpf_link__destroy(link);
+  if (skel_ != nullptr) pooltag_bpf__destroy(skel_);
+}
+
+}  // namespace pooltag::kernel

@@ -1,0 +1,61 @@
+// Open -> configure -> load -> attach -> pin, behind one RAII class. Until
+// pin() succeeds, destroying the loader detaches and frees everything: a
+// failed enable leaves nothing half-attached.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "kernel/attribution.h"
+#include "model/snapshot.h"
+
+struct bpf_link;
+struct pooltag_bpf;  // the generated skeleton (build/bpf/pooltag_bpf.skel.h)
+
+namespace pooltag::kernel {
+
+struct EnableOptions {
+  model::PoolSet pools = model::PoolSet::defaults();
+  uint64_t max_live = 1u << 20;  // live allocations the table has room for
+  uint32_t max_sites = 1u << 14;
+};
+
+// Table geometry derived from the options: powers of two, as the programs
+// mask rather than divide.
+struct TableGeometry {
+  uint32_t live_buckets = 0;
+  uint32_t max_sites = 0;
+  static Result<TableGeometry> from(const EnableOptions &options);
+  uint64_t live_slots() const;
+  uint64_t kernel_bytes() const;  // memory the maps take, per-CPU parts included
+};
+
+class TaggingLoader {
+ public:
+  static Result<std::unique_ptr<TaggingLoader>> load(const EnableOptions &options,
+                                                     const std::vector<CodeRange> &allocator_ranges,
+                                                     uint64_t realtime_ns, uint64_t monotonic_ns);
+  ~TaggingLoader();
+  TaggingLoader(const TaggingLoader &) = delete;
+  TaggingLoader &operator=(const TaggingLoader &) = delete;
+
+  Status attach();
+  // Pins maps and links into `dir` (which must not exist), then hands the
+  // pins over: from here on the state outlives this object.
+  Status pin(const std::string &dir);
+
+  const TableGeometry &geometry() const { return geometry_; }
+  size_t attached_programs() const { return links_.size(); }
+
+ private:
+  TaggingLoader() = default;
+  ::pooltag_bpf *skel_ = nullptr;
+  TableGeometry geometry_;
+  model::PoolSet pools_;
+  std::vector<std::pair<std::string, ::bpf_link *>> links_;
+};
+
+}  // namespace pooltag::kernel

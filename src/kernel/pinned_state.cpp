@@ -1,0 +1,273 @@
+#include "kernel/pinned_state.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernel/pin_layout.h"
+
+namespace pooltag::kernel {
+
+namespace {
+
+size_t page_round(size_t bytes) {
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return (bytes + page - 1) / page * page;
+}
+
+int possible_cpus() { return std::max(libbpf_num_possible_cpus(), 1); }
+
+std::string kmalloc_cache_name(uint64_t variant) {
+  // The kmalloc program stores bytes_alloc | (gfp bits << 32), see
+  // bpf/pooltag.bpf.c; SLUB's largest kmalloc cache is 2 pages.
+  uint64_t size = variant & 0xffffffffu;
+  uint64_t gfp = variant >> 32;
+  if (size > 8192) return "kmalloc-large";
+  std::string kind = (gfp & 0x400000u) ? "cg-" : (gfp & 0x10u) ? "rcl-" : "";
+  if (size >= 1024 && size % 1024 == 0) return fmt::format("kmalloc-{}{}k", kind, size / 1024);
+  return fmt::format("kmalloc-{}{}", kind, size);
+}
+
+}  // namespace
+
+MappedArray::MappedArray(MappedArray &&o) noexcept : data_(o.data_), bytes_(o.bytes_) {
+  o.data_ = nullptr;
+  o.bytes_ = 0;
+}
+
+MappedArray &MappedArray::operator=(MappedArray &&o) noexcept {
+  if (this != &o) {
+    if (data_ != nullptr) munmap(data_, bytes_);
+    data_ = o.data_;
+    bytes_ = o.bytes_;
+    o.data_ = nullptr;
+    o.bytes_ = 0;
+  }
+  return *this;
+}
+
+MappedArray::~MappedArray() {
+  if (data_ != nullptr) munmap(data_, bytes_);
+}
+
+Result<MappedArray> MappedArray::map(int fd, size_t bytes, const std::string &what) {
+  MappedArray m;
+  m.bytes_ = page_round(bytes);
+  void *p = mmap(nullptr, m.bytes_, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return error_from_errno("cannot map " + what);
+  m.data_ = p;
+  return m;
+}
+
+bool pins_exist(const std::string &dir) {
+  struct stat st {};
+  return stat(pins::path(dir, pins::kState).c_str(), &st) == 0;
+}
+
+Result<std::unique_ptr<PinnedState>> PinnedState::open(const std::string &dir) {
+  if (!pins_exist(dir)) {
+    if (errno == EACCES || errno == EPERM) return error_from_errno("cannot read " + dir + " (root only)");
+    return Error{"pool tagging is not enabled (nothing pinned at " + dir + "); run 'pooltag enable' first",
+                 kExitNotEnabled};
+  }
+  std::unique_ptr<PinnedState> s(new PinnedState());
+  s->dir_ = dir;
+  auto get = [&](std::string_view name, int &fd) -> Status {
+    fd = bpf_obj_get(pins::path(dir, name).c_str());
+    if (fd < 0) return error_from_errno(fmt::format("cannot open pinned map {}", pins::path(dir, name)));
+    return Ok{};
+  };
+  int state_fd = -1;
+  for (auto [name, fd] : {std::pair<std::string_view, int *>{pins::kState, &state_fd},
+                          {pins::kSites, &s->sites_fd_},
+                          {pins::kSiteStats, &s->stats_fd_},
+                          {pins::kCounters, &s->counters_fd_},
+                          {pins::kLiveKeys, &s->live_keys_fd_},
+                          {pins::kLiveEntries, &s->live_entries_fd_}}) {
+    if (auto st = get(name, *fd); !st) {
+      if (state_fd >= 0) close(state_fd);
+      return st.error();
+    }
+  }
+  uint32_t zero = 0;
+  int rc = bpf_map_lookup_elem(state_fd, &zero, &s->state_);
+  close(state_fd);
+  if (rc != 0) return error_from_errno("cannot read the state map");
+  if (s->state_.version != PT_STATE_VERSION)
+    return Error{fmt::format("pinned state at {} has format {}, this pooltag reads {}: run 'pooltag disable' and "
+                             "enable again",
+                             dir, s->state_.version, PT_STATE_VERSION)};
+  auto sites = MappedArray::map(s->sites_fd_, sizeof(pt_site) * s->state_.max_sites, "the site table");
+  if (!sites) return sites.error();
+  s->sites_ = std::move(*sites);
+  auto keys = MappedArray::map(s->live_keys_fd_, sizeof(pt_live_bucket) * s->state_.live_buckets, "the live table");
+  if (!keys) return keys.error();
+  s->live_keys_ = std::move(*keys);
+  return s;
+}
+
+PinnedState::~PinnedState() {
+  for (int fd : {sites_fd_, stats_fd_, counters_fd_, live_keys_fd_, live_entries_fd_})
+    if (fd >= 0) close(fd);
+}
+
+pt_counters PinnedState::counters() const {
+  int ncpu = possible_cpus();
+  std::vector<pt_counters> per_cpu(static_cast<size_t>(ncpu));
+  pt_counters total{};
+  uint32_t zero = 0;
+  if (bpf_map_lookup_elem(counters_fd_, &zero, per_cpu.data()) != 0) return total;
+  for (const auto &c : per_cpu)
+    for (int i = 0; i < PT_CNT_COUNT; ++i) total.v[i] += c.v[i];
+  return total;
+}
+
+uint64_t PinnedState::live_used() const {
+  const auto *keys = static_cast<const uint64_t *>(live_keys_.data());
+  uint64_t slots = static_cast<uint64_t>(state_.live_buckets) * PT_BUCKET_SLOTS;
+  uint64_t used = 0;
+  for (uint64_t i = 0; i < slots; ++i) used += keys[i] != 0;
+  return used;
+}
+
+std::vector<ProgramInfo> PinnedState::programs() const {
+  std::vector<ProgramInfo> out;
+  DIR *d = opendir(dir_.c_str());
+  if (d == nullptr) return out;
+  while (dirent *e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.rfind(pins::kLinkPrefix, 0) != 0) continue;
+    int link_fd = bpf_obj_get(pins::path(dir_, name).c_str());
+    if (link_fd < 0) continue;
+    bpf_link_info link{};
+    uint32_t len = sizeof(link);
+    ProgramInfo info;
+    info.name = name.substr(pins::kLinkPrefix.size());
+    if (bpf_obj_get_info_by_fd(link_fd, &link, &len) == 0) {
+      int prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
+      if (prog_fd >= 0) {
+        bpf_prog_info prog{};
+        uint32_t plen = sizeof(prog);
+        if (bpf_obj_get_info_by_fd(prog_fd, &prog, &plen) == 0) {
+          info.id = prog.id;
+          info.recursion_misses = prog.recursion_misses;
+          info.run_count = prog.run_cnt;
+        }
+        close(prog_fd);
+      }
+    }
+    close(link_fd);
+    out.push_back(std::move(info));
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end(), [](const ProgramInfo &a, const ProgramInfo &b) { return a.name < b.name; });
+  return out;
+}
+
+Result<model::Snapshot> PinnedState::snapshot() const {
+  model::Snapshot snap;
+  snap.pools = model::PoolSet{state_.pools_mask};
+  snap.enabled_since_ns = state_.enabled_realtime_ns;
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  snap.taken_at_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+  snap.live_capacity = static_cast<uint64_t>(state_.live_buckets) * PT_BUCKET_SLOTS;
+  snap.live_used = live_used();
+
+  // Per-CPU stats in batches: one syscall per chunk instead of per site.
+  const uint32_t n = state_.max_sites;
+  const int ncpu = possible_cpus();
+  const uint32_t chunk = std::max<uint32_t>(64, std::min<uint32_t>(n, 65536u / static_cast<uint32_t>(ncpu)));
+  std::vector<uint32_t> keys(chunk);
+  std::vector<pt_site_stats> values(static_cast<size_t>(chunk) * static_cast<size_t>(ncpu));
+  std::vector<pt_site_stats> totals(n);
+  uint32_t in_batch = 0, out_batch = 0;
+  bool first = true;
+  for (;;) {
+    uint32_t count = chunk;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    int rc = bpf_map_lookup_batch(stats_fd_, first ? nullptr : &in_batch, &out_batch, keys.data(), values.data(),
+                                  &count, &opts);
+    int err = rc != 0 ? errno : 0;
+    if (rc != 0 && err != ENOENT) return error_from_errno("cannot read the site counters", err);
+    for (uint32_t k = 0; k < count; ++k) {
+      uint32_t idx = keys[k];
+      if (idx >= n) continue;
+      for (int c = 0; c < ncpu; ++c) {
+        const auto &v = values[static_cast<size_t>(k) * static_cast<size_t>(ncpu) + static_cast<size_t>(c)];
+        auto &t = totals[idx];
+        t.allocs += v.allocs;
+        t.frees += v.frees;
+        t.alloc_bytes += v.alloc_bytes;
+        t.free_bytes += v.free_bytes;
+        t.untracked += v.untracked;
+        t.untracked_bytes += v.untracked_bytes;
+        t.implicit_frees += v.implicit_frees;
+      }
+    }
+    if (err == ENOENT) break;
+    in_batch = out_batch;
+    first = false;
+  }
+
+  const auto *sites = static_cast<const pt_site *>(sites_.data());
+  for (uint32_t i = 0; i < n; ++i) {
+    const pt_site &s = sites[i];
+    const pt_site_stats &t = totals[i];
+    bool ready = (s.flags & PT_SITE_READY) != 0;
+    if (!ready && i != PT_SITE_OVERFLOW) continue;
+    if (t.allocs == 0 && t.frees == 0 && t.untracked == 0) continue;
+    model::SiteSample sample;
+    sample.site.code_address = ready ? s.call_site : 0;
+    sample.site.pool = static_cast<model::Pool>(std::min<uint32_t>(s.pool, model::kPoolCount - 1));
+    sample.site.variant = s.variant;
+    if (s.cache[0] != '\0')
+      sample.site.cache.assign(s.cache, strnlen(s.cache, sizeof(s.cache)));
+    else if (sample.site.pool == model::Pool::Slab && ready)
+      sample.site.cache = kmalloc_cache_name(s.variant);
+    sample.counts = model::Counts{t.allocs, t.frees, t.alloc_bytes, t.free_bytes, t.untracked, t.untracked_bytes,
+                                  t.implicit_frees};
+    snap.sites.push_back(std::move(sample));
+  }
+
+  pt_counters c = counters();
+  snap.losses.untracked = c.v[PT_CNT_LIVE_FULL];
+  snap.losses.implicit_frees = c.v[PT_CNT_IMPLICIT_FREES];
+  snap.losses.site_overflow = c.v[PT_CNT_SITE_OVERFLOW];
+  snap.losses.stack_errors = c.v[PT_CNT_STACK_ERRORS];
+  snap.losses.no_caller = c.v[PT_CNT_NO_CALLER];
+  snap.free_unmatched = c.v[PT_CNT_FREE_UNMATCHED];
+  for (const auto &p : programs()) snap.losses.recursion_misses += p.recursion_misses;
+  return snap;
+}
+
+Status remove_pins(const std::string &dir) {
+  DIR *d = opendir(dir.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return Error{"pool tagging is not enabled (nothing pinned at " + dir + ")", kExitNotEnabled};
+    return error_from_errno("cannot open " + dir);
+  }
+  // Links first: the programs stop before their maps go away.
+  std::vector<std::string> links, others;
+  while (dirent *e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    (name.rfind(pins::kLinkPrefix, 0) == 0 ? links : others).push_back(name);
+  }
+  closedir(d);
+  for (const auto *group : {&links, &others})
+    for (const auto &name : *group)
+      if (unlink(pins::path(dir, name).c_str()) != 0 && errno != ENOENT)
+        return error_from_errno("cannot remove " + pins::path(dir, name));
+  if (rmdir(dir.c_str()) != 0 && errno != ENOENT) return error_from_errno("cannot remove " + dir);
+  return Ok{};
+}
+
+}  // namespace pooltag::kernel

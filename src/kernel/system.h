@@ -1,0 +1,36 @@
+// Every access the kernel layer makes to the running system goes through
+// SystemAccess, so unit tests can fake privilege, mounts and clocks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/result.h"
+
+namespace pooltag::kernel {
+
+class SystemAccess {
+ public:
+  virtual ~SystemAccess() = default;
+  virtual bool is_root() const = 0;
+  virtual bool has_btf() const = 0;
+  // Makes sure a BPF filesystem is mounted at or above `dir`'s mount point
+  // (mounting one at /sys/fs/bpf when none is).
+  virtual Status ensure_bpffs(const std::string &dir) = 0;
+  virtual uint64_t realtime_ns() const = 0;
+  virtual uint64_t monotonic_ns() const = 0;  // the clock of bpf_ktime_get_ns
+};
+
+class LinuxSystem : public SystemAccess {
+ public:
+  bool is_root() const override;
+  bool has_btf() const override;
+  Status ensure_bpffs(const std::string &dir) override;
+  uint64_t realtime_ns() const override;
+  uint64_t monotonic_ns() const override;
+};
+
+// The pin directory: --pin-dir, else $POOLTAG_PIN_DIR, else /sys/fs/bpf/pooltag.
+std::string default_pin_dir();
+
+}  // namespace pooltag::kernel

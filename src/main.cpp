@@ -1,0 +1,44 @@
+// pooltag: pool tagging for the Linux kernel heap.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <map>
+
+#include "cli/commands.h"
+#include "common/result.h"
+#include "kernel/system.h"
+
+int main(int argc, char **argv) {
+  using namespace pooltag;
+  kernel::LinuxSystem system;
+  cli::Context ctx{kernel::default_pin_dir(), "/proc/kallsyms", &system};
+
+  CLI::App app{"pooltag: find kernel memory leaks by pool tag (Windows' pool tagging for Linux)", "pooltag"};
+  app.require_subcommand(1);
+  app.add_option("--pin-dir", ctx.pin_dir, "Where the enabled state is pinned (default $POOLTAG_PIN_DIR or "
+                                           "/sys/fs/bpf/pooltag)");
+  app.add_option("--kallsyms", ctx.kallsyms_path, "Kernel symbols file to read instead of /proc/kallsyms");
+  app.set_version_flag("--version", POOLTAG_VERSION_STRING);
+
+  // Each subcommand registers its options and hands back what runs it.
+  std::map<std::string, cli::Runner> runners;
+  runners["enable"] = cli::add_enable(app, ctx);
+  runners["disable"] = cli::add_disable(app, ctx);
+  runners["status"] = cli::add_status(app, ctx);
+  runners["used"] = cli::add_used(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+  try {
+    for (auto *sub : app.get_subcommands()) return runners.at(sub->get_name())();
+  } catch (const FatalError &e) {
+    fmt::print(stderr, "pooltag: internal error: {}\n", e.what());
+  } catch (const std::exception &e) {
+    fmt::print(stderr, "pooltag: {}\n", e.what());
+  }
+  return kExitError;
+}

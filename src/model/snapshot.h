@@ -1,0 +1,95 @@
+// The core model: what a source of allocation events reports, independent of
+// where the events come from. The kernel source (src/kernel) fills it from
+// BPF maps; the replay tier and a future user-mode source fill it from
+// their own accounting (model/accounting.h). Views read only this.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace pooltag::model {
+
+enum class Pool : uint8_t { Slab = 0, Percpu = 1, Vmalloc = 2, Page = 3 };
+inline constexpr size_t kPoolCount = 4;
+inline constexpr std::array<Pool, kPoolCount> kAllPools = {Pool::Slab, Pool::Percpu, Pool::Vmalloc,
+                                                           Pool::Page};
+
+std::string_view pool_name(Pool pool);
+std::optional<Pool> parse_pool(std::string_view name);
+
+// A set of pools as a bitmask (bit = Pool value).
+struct PoolSet {
+  uint32_t mask = 0;
+  static PoolSet all() { return {(1u << kPoolCount) - 1}; }
+  static PoolSet defaults() { return {0b0111}; }  // page is opt-in: its rate is high
+  bool has(Pool p) const { return mask & (1u << static_cast<int>(p)); }
+  void add(Pool p) { mask |= 1u << static_cast<int>(p); }
+  std::string to_string() const;  // "slab,percpu,vmalloc"
+};
+Result<PoolSet> parse_pool_list(std::string_view list);  // "slab,percpu" or "all"
+
+struct Counts {
+  uint64_t allocs = 0;       // allocations matched against frees
+  uint64_t frees = 0;        // their frees (including implicit ones)
+  uint64_t alloc_bytes = 0;  // total bytes allocated
+  uint64_t free_bytes = 0;
+  uint64_t untracked = 0;    // allocations that could not be tracked (table full)
+  uint64_t untracked_bytes = 0;
+  uint64_t implicit_frees = 0;  // frees never seen, inferred when the address came back
+
+  int64_t diff() const { return static_cast<int64_t>(allocs - frees); }
+  int64_t bytes() const { return static_cast<int64_t>(alloc_bytes - free_bytes); }
+  bool empty() const { return allocs == 0 && frees == 0 && untracked == 0; }
+  Counts &operator+=(const Counts &o);
+};
+
+// Where allocations are charged, as precisely as the source knows it.
+struct Site {
+  uint64_t code_address = 0;  // return address of the allocation call; 0 = unknown
+  Pool pool = Pool::Slab;
+  std::string cache;  // slab cache name, empty where the pool has none
+  uint64_t variant = 0;  // source-specific split of one code address (size class, cache id)
+};
+
+struct SiteSample {
+  Site site;
+  Counts counts;
+};
+
+// Everything that could not be counted exactly. Readers print any that is
+// non-zero; nothing is dropped silently.
+struct Losses {
+  uint64_t untracked = 0;         // allocations not tracked: live table full
+  uint64_t implicit_frees = 0;    // frees without an event (bulk free paths)
+  uint64_t site_overflow = 0;     // allocations charged to <site table full>
+  uint64_t recursion_misses = 0;  // program runs the kernel skipped (nested tracepoints)
+  uint64_t stack_errors = 0;      // stack walks that failed (vmalloc/page attribution)
+  uint64_t no_caller = 0;         // stacks with no frame outside the allocator
+  bool any() const;
+};
+
+struct Snapshot {
+  std::vector<SiteSample> sites;
+  Losses losses;
+  PoolSet pools;                  // pools being tracked
+  uint64_t enabled_since_ns = 0;  // CLOCK_REALTIME
+  uint64_t taken_at_ns = 0;       // CLOCK_REALTIME
+  uint64_t free_unmatched = 0;    // frees of addresses allocated before enable: expected
+  uint64_t live_capacity = 0;
+  uint64_t live_used = 0;
+};
+
+// Anything that produces snapshots: the kernel, a recording, a process.
+class SnapshotSource {
+ public:
+  virtual ~SnapshotSource() = default;
+  virtual Result<Snapshot> snapshot() = 0;
+};
+
+}  // namespace pooltag::model

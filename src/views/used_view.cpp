@@ -1,0 +1,182 @@
+#include "views/used_view.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "common/units.h"
+
+namespace pooltag::views {
+
+using model::Counts;
+using model::Pool;
+
+std::string clip(std::string_view text, size_t width) {
+  if (text.size() <= width) return std::string(text);
+  if (width == 0) return "";
+  return std::string(text.substr(0, width - 1)) + "~";
+}
+
+std::string sort_description(model::SortKey key, std::optional<model::Pool> pool) {
+  std::string what;
+  switch (key) {
+    case model::SortKey::Tag: return "Sorting by Tag";
+    case model::SortKey::Allocs: what = "Allocs"; break;
+    case model::SortKey::Frees: what = "Frees"; break;
+    case model::SortKey::Diff: what = "Diff (outstanding allocations)"; break;
+    case model::SortKey::Bytes: what = "Bytes Consumed"; break;
+  }
+  return fmt::format("Sorting by {} ({})", what, pool ? std::string(model::pool_name(*pool)) : "all pools");
+}
+
+namespace {
+
+std::string local_time(uint64_t realtime_ns) {
+  time_t t = static_cast<time_t>(realtime_ns / 1000000000ull);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+  return buf;
+}
+
+constexpr size_t kNumWidth = 9;
+constexpr size_t kBytesWidth = 11;
+constexpr size_t kPoolWidth = 3 * (kNumWidth + 1) + kBytesWidth + 2;
+
+std::string pool_cells(const Counts &c) {
+  return fmt::format("{:>{}} {:>{}} {:>{}} {:>{}}  ", c.allocs, kNumWidth, c.frees, kNumWidth, c.diff(), kNumWidth,
+                     c.bytes(), kBytesWidth);
+}
+
+}  // namespace
+
+std::vector<std::string> loss_lines(const model::Losses &l) {
+  std::vector<std::string> out;
+  if (l.untracked)
+    out.push_back(fmt::format("{} allocations untracked: live table full (enable with a larger --max-live)",
+                              format_count(l.untracked)));
+  if (l.implicit_frees)
+    out.push_back(fmt::format("{} frees without an event (bulk free paths), counted when the address was reused",
+                              format_count(l.implicit_frees)));
+  if (l.site_overflow)
+    out.push_back(fmt::format("{} allocations charged to <unknown>: site table full (enable with a larger --max-sites)",
+                              format_count(l.site_overflow)));
+  if (l.recursion_misses)
+    out.push_back(fmt::format("{} events missed by the kernel (program recursion misses)",
+                              format_count(l.recursion_misses)));
+  if (l.stack_errors)
+    out.push_back(fmt::format("{} stack walks failed: allocations charged to <unknown>", format_count(l.stack_errors)));
+  if (l.no_caller)
+    out.push_back(fmt::format("{} stacks had no frame outside the allocator: charged to <unknown>",
+                              format_count(l.no_caller)));
+  return out;
+}
+
+nlohmann::json losses_json(const model::Losses &l) {
+  return {{"untracked", l.untracked},           {"implicit_frees", l.implicit_frees},
+          {"site_overflow", l.site_overflow},   {"recursion_misses", l.recursion_misses},
+          {"stack_errors", l.stack_errors},     {"no_caller", l.no_caller}};
+}
+
+std::string render_used_text(const model::TagTable &table, const model::Snapshot &snapshot,
+                             const UsedViewOptions &options) {
+  std::vector<Pool> pools;
+  for (Pool p : model::kAllPools)
+    if (options.pools.has(p)) pools.push_back(p);
+
+  size_t tag_width = 6;
+  for (const auto &r : table.rows()) tag_width = std::max(tag_width, r.tag.size());
+  tag_width = std::min<size_t>(tag_width, 32);
+
+  std::string out;
+  if (snapshot.enabled_since_ns != 0) {
+    uint64_t age = snapshot.taken_at_ns > snapshot.enabled_since_ns ? snapshot.taken_at_ns - snapshot.enabled_since_ns : 0;
+    out += fmt::format("Pool tagging on since {} ({}), tags by {}\n", local_time(snapshot.enabled_since_ns),
+                       format_duration_ns(age), options.grouping);
+  }
+  out += sort_description(options.sort, options.sort_pool) + "\n\n";
+  out += "Pool Used:\n";
+  std::string line = fmt::format("{:<{}} ", "", tag_width);
+  for (Pool p : pools) {
+    std::string name(model::pool_name(p));
+    name[0] = static_cast<char>(std::toupper(name[0]));
+    size_t pad = kPoolWidth > name.size() ? (kPoolWidth - name.size()) / 2 : 0;
+    line += fmt::format("{:<{}}", std::string(pad, ' ') + name, kPoolWidth);
+  }
+  out += line + "\n";
+  line = fmt::format("{:<{}} ", "Tag", tag_width);
+  for (size_t i = 0; i < pools.size(); ++i)
+    line += fmt::format("{:>{}} {:>{}} {:>{}} {:>{}}  ", "Allocs", kNumWidth, "Frees", kNumWidth, "Diff", kNumWidth,
+                        "Bytes", kBytesWidth);
+  if (options.show_owner) line += "Owner";
+  out += line + "\n";
+
+  size_t shown = 0;
+  for (const auto &r : table.rows()) {
+    if (options.max_rows != 0 && shown++ >= options.max_rows) break;
+    line = fmt::format("{:<{}} ", clip(r.tag, tag_width), tag_width);
+    for (Pool p : pools) line += pool_cells(r.pool(p));
+    if (options.show_owner) {
+      std::string owner = r.owner;
+      if (!r.description.empty()) owner += (owner.empty() ? "" : " - ") + r.description;
+      line += owner;
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  model::TagRow total = table.totals();
+  line = fmt::format("{:<{}} ", "TOTAL", tag_width);
+  for (Pool p : pools) line += pool_cells(total.pool(p));
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  out += line + "\n";
+
+  auto losses = loss_lines(snapshot.losses);
+  if (!losses.empty()) {
+    out += "\nLost (not counted above):\n";
+    for (const auto &l : losses) out += "  " + l + "\n";
+  }
+  return out;
+}
+
+nlohmann::json used_json(const model::TagTable &table, const model::Snapshot &snapshot,
+                         const UsedViewOptions &options) {
+  nlohmann::json tags = nlohmann::json::array();
+  size_t shown = 0;
+  for (const auto &r : table.rows()) {
+    if (options.max_rows != 0 && shown++ >= options.max_rows) break;
+    for (Pool p : model::kAllPools) {
+      const Counts &c = r.pool(p);
+      if (!options.pools.has(p) || c.empty()) continue;
+      tags.push_back({{"tag", r.tag},
+                      {"pool", model::pool_name(p)},
+                      {"allocs", c.allocs},
+                      {"frees", c.frees},
+                      {"diff", c.diff()},
+                      {"bytes", c.bytes()},
+                      {"alloc_bytes", c.alloc_bytes},
+                      {"untracked", c.untracked},
+                      {"implicit_frees", c.implicit_frees},
+                      {"owner", r.owner},
+                      {"description", r.description}});
+    }
+  }
+  nlohmann::json totals = nlohmann::json::object();
+  model::TagRow total = table.totals();
+  for (Pool p : model::kAllPools) {
+    if (!options.pools.has(p)) continue;
+    const Counts &c = total.pool(p);
+    totals[std::string(model::pool_name(p))] = {
+        {"allocs", c.allocs}, {"frees", c.frees}, {"diff", c.diff()}, {"bytes", c.bytes()}};
+  }
+  return {{"enabled_since_ns", snapshot.enabled_since_ns},
+          {"taken_at_ns", snapshot.taken_at_ns},
+          {"grouping", options.grouping},
+          {"pools", snapshot.pools.to_string()},
+          {"tags", tags},
+          {"totals", totals},
+          {"lost", losses_json(snapshot.losses)},
+          {"free_unmatched", snapshot.free_unmatched},
+          {"live", {{"used", snapshot.live_used}, {"capacity", snapshot.live_capacity}}}};
+}
+
+}  // namespace pooltag::views

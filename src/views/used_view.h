@@ -1,0 +1,40 @@
+// The !poolused view: a tag table as text (columns per pool type, a TOTAL
+// row, the loss counters) or as JSON. Reads the model only.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/snapshot.h"
+#include "model/tag_table.h"
+
+namespace pooltag::views {
+
+struct UsedViewOptions {
+  model::PoolSet pools;               // pool columns to show
+  model::SortKey sort = model::SortKey::Bytes;
+  std::optional<model::Pool> sort_pool;
+  std::string grouping = "caller";
+  size_t max_rows = 0;                // 0 = all
+  bool show_owner = true;
+};
+
+// "Sorting by Bytes (slab)" etc.
+std::string sort_description(model::SortKey key, std::optional<model::Pool> pool);
+
+std::string render_used_text(const model::TagTable &table, const model::Snapshot &snapshot,
+                             const UsedViewOptions &options);
+
+nlohmann::json used_json(const model::TagTable &table, const model::Snapshot &snapshot,
+                         const UsedViewOptions &options);
+
+// One line per non-zero loss counter, each saying what it means.
+std::vector<std::string> loss_lines(const model::Losses &losses);
+nlohmann::json losses_json(const model::Losses &losses);
+
+// Clips a tag to `width` columns, marking the cut with '~'.
+std::string clip(std::string_view text, size_t width);
+
+}  // namespace pooltag::views

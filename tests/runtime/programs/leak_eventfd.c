@@ -1,0 +1,40 @@
+/* Opens N eventfds, reports "ready" on stdout, holds them until a line
+ * arrives on stdin, closes them, reports "closed", then waits for one more
+ * line (or EOF) before exiting. Each eventfd costs one eventfd_ctx
+ * allocation from do_eventfd. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 1000;
+	struct rlimit rl = {n + 64, n + 64};
+	int *fds = calloc(n, sizeof(int));
+	char line[64];
+
+	if (!fds || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		perror("leak_eventfd: setup");
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		fds[i] = eventfd(0, 0);
+		if (fds[i] < 0) {
+			perror("leak_eventfd: eventfd");
+			return 1;
+		}
+	}
+	printf("ready %d\n", (int)getpid());
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		;
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	printf("closed\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		;
+	return 0;
+}
