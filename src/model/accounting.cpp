@@ -53,7 +53,7 @@ Snapshot LiveAccounting::snapshot() const {
   s.losses = losses_;
   s.free_unmatched = free_unmatched_;
   s.live_used = live_.size();
-  s.live_capacity = capacity_;
+  s.live_capacity = capacity_ == UINT64_MAX ? 0 : capacity_;  // 0: unbounded
   for (const auto &site : sites_) s.pools.add(site.site.pool);
   return s;
 }

@@ -132,7 +132,7 @@ std::string render_used_text(const model::TagTable &table, const model::Snapshot
 
   auto losses = loss_lines(snapshot.losses);
   if (!losses.empty()) {
-    out += "\nLost (not counted above):\n";
+    out += "\nLosses (see docs/engine.md#losses):\n";
     for (const auto &l : losses) out += "  " + l + "\n";
   }
   return out;

@@ -1,6 +1,9 @@
-/* Opens N eventfds, reports "ready" on stdout, holds them until a line
- * arrives on stdin, closes them, reports "closed", then waits for one more
- * line (or EOF) before exiting. Each eventfd costs one eventfd_ctx
+/* The protocol of every program here, one line each way:
+ *   "started PID"  -> waits for a line, then allocates
+ *   "ready PID"    -> holds the allocations until a line (or EOF)
+ *   "closed"       -> released them; exits after one more line (or EOF)
+ * so that a test can take its "before" snapshot with the program (and the
+ * pipes to it) already there. This one opens N eventfds. Each eventfd costs one eventfd_ctx
  * allocation from do_eventfd. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,10 @@ int main(int argc, char **argv)
 		perror("leak_eventfd: setup");
 		return 1;
 	}
+	printf("started %d\n", (int)getpid());
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		return 1;
 	for (int i = 0; i < n; i++) {
 		fds[i] = eventfd(0, 0);
 		if (fds[i] < 0) {
@@ -29,12 +36,12 @@ int main(int argc, char **argv)
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);
 	if (!fgets(line, sizeof line, stdin))
-		;
+		line[0] = '\0'; /* EOF also releases */
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
 	printf("closed\n");
 	fflush(stdout);
 	if (!fgets(line, sizeof line, stdin))
-		;
+		line[0] = '\0'; /* EOF also releases */
 	return 0;
 }

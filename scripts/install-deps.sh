@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pooltag needs to build, test and benchmark,
+# only when one is missing (apt-get update runs only then too).
+set -euo pipefail
+packages=(cmake make g++ gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+          libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev googletest
+          libedit-dev libncurses-dev tmux procps)
+packages+=("$@")
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "pooltag: missing packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

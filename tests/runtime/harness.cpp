@@ -1,0 +1,209 @@
+#include "harness.h"
+
+#include <bpf/btf.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+namespace pooltag::testing {
+
+const std::string &test_pin_dir() {
+  static const std::string dir = "/sys/fs/bpf/pooltag-test-" + std::to_string(getpid());
+  return dir;
+}
+
+void remove_stale_test_pins() {
+  const std::string prefix = "pooltag-test-";
+  DIR *d = opendir("/sys/fs/bpf");
+  if (d == nullptr) return;
+  std::vector<std::string> stale;
+  while (dirent *e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.rfind(prefix, 0) != 0) continue;
+    int pid = std::atoi(name.c_str() + prefix.size());
+    if (pid > 0 && pid != getpid() && kill(pid, 0) == 0) continue;
+    stale.push_back("/sys/fs/bpf/" + name);
+  }
+  closedir(d);
+  for (const auto &dir : stale) {
+    std::string cmd = std::string(POOLTAG_BINARY) + " --pin-dir " + dir + " disable >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) {
+      // a staging directory or a half-removed one: disable cleans those too
+    }
+  }
+}
+
+namespace {
+
+std::string read_all(int fd) {
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+CommandResult run_pooltag(const std::vector<std::string> &args) {
+  int out_pipe[2], err_pipe[2];
+  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) return {};
+  // built before fork: the directory is named after this (parent) process
+  std::vector<std::string> all = {POOLTAG_BINARY, "--pin-dir", test_pin_dir()};
+  all.insert(all.end(), args.begin(), args.end());
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    std::vector<char *> argv;
+    for (auto &a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  // stderr is small (one line); read stdout fully first, then stderr.
+  CommandResult r;
+  r.out = read_all(out_pipe[0]);
+  r.err = read_all(err_pipe[0]);
+  close(out_pipe[0]);
+  close(err_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+nlohmann::json used_json(const std::vector<std::string> &args) {
+  std::vector<std::string> all = {"used", "--json"};
+  all.insert(all.end(), args.begin(), args.end());
+  auto r = run_pooltag(all);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (const std::exception &e) {
+    ADD_FAILURE() << "used --json is not JSON: " << e.what() << "\n" << r.out;
+    return nlohmann::json::object();
+  }
+}
+
+TagCounts counts_of(const nlohmann::json &used, const std::string &tag, const std::string &pool) {
+  TagCounts c;
+  if (!used.contains("tags")) return c;
+  for (const auto &t : used["tags"]) {
+    if (t["tag"] != tag || t["pool"] != pool) continue;
+    c.allocs = t["allocs"].get<int64_t>();
+    c.frees = t["frees"].get<int64_t>();
+    c.diff = t["diff"].get<int64_t>();
+    c.bytes = t["bytes"].get<int64_t>();
+    c.alloc_bytes = t["alloc_bytes"].get<int64_t>();
+  }
+  return c;
+}
+
+Program::Program(const std::vector<std::string> &argv) {
+  int in_pipe[2], out_pipe[2];
+  if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0) return;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(in_pipe[0], 0);
+    dup2(out_pipe[1], 1);
+    close(in_pipe[1]);
+    close(out_pipe[0]);
+    std::vector<std::string> copy = argv;
+    std::vector<char *> args;
+    for (auto &a : copy) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  to_child_ = in_pipe[1];
+  from_child_ = out_pipe[0];
+}
+
+Program::~Program() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (to_child_ >= 0) close(to_child_);
+  if (from_child_ >= 0) close(from_child_);
+}
+
+std::string Program::read_line(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+      std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return line;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return "";
+    pollfd p{from_child_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return "";
+    char buf[4096];
+    ssize_t n = read(from_child_, buf, sizeof buf);
+    if (n <= 0) return "";
+    buffer_.append(buf, static_cast<size_t>(n));
+  }
+}
+
+void Program::send_line(const std::string &line) {
+  std::string l = line + "\n";
+  if (write(to_child_, l.data(), l.size()) < 0) ADD_FAILURE() << "cannot write to the test program";
+}
+
+int Program::wait() {
+  if (to_child_ >= 0) {
+    close(to_child_);
+    to_child_ = -1;
+  }
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string program_path(const std::string &name) { return std::string(PROGRAMS_DIR) + "/" + name; }
+
+size_t kernel_struct_size(const std::string &name) {
+  btf *vmlinux = btf__load_vmlinux_btf();
+  if (vmlinux == nullptr) return 0;
+  int id = btf__find_by_name_kind(vmlinux, name.c_str(), BTF_KIND_STRUCT);
+  size_t size = id > 0 ? btf__type_by_id(vmlinux, static_cast<uint32_t>(id))->size : 0;
+  btf__free(vmlinux);
+  return size;
+}
+
+size_t kmalloc_size(size_t size) {
+  // SLUB's kmalloc caches (96 and 192 exist beside the powers of two).
+  static const size_t kSizes[] = {8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192};
+  for (size_t s : kSizes)
+    if (size <= s) return s;
+  return 0;
+}
+
+bool eventually(const std::function<bool()> &predicate, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return predicate();
+}
+
+}  // namespace pooltag::testing

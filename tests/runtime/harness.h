@@ -1,0 +1,71 @@
+// Runtime-test harness: runs the real pooltag binary against a private pin
+// directory and drives small C programs that make real kernel allocations.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace pooltag::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// The pin directory of this test process: /sys/fs/bpf/pooltag-test-<pid>.
+const std::string &test_pin_dir();
+
+// Removes pin directories of earlier test runs whose process is gone.
+void remove_stale_test_pins();
+
+// Runs `pooltag --pin-dir <test dir> args...`.
+CommandResult run_pooltag(const std::vector<std::string> &args);
+
+// `pooltag used --json [args]`, parsed; fails the test on error.
+nlohmann::json used_json(const std::vector<std::string> &args = {});
+
+struct TagCounts {
+  int64_t allocs = 0, frees = 0, diff = 0, bytes = 0, alloc_bytes = 0;
+};
+// The row of `tag` in `pool` of a used --json document (zeros when absent).
+TagCounts counts_of(const nlohmann::json &used, const std::string &tag, const std::string &pool);
+
+// A test program with its stdin and stdout on pipes, speaking the
+// ready / closed protocol of tests/runtime/programs.
+class Program {
+ public:
+  explicit Program(const std::vector<std::string> &argv);
+  ~Program();
+  Program(const Program &) = delete;
+  Program &operator=(const Program &) = delete;
+
+  // Reads one line of output (empty string on EOF or after timeout).
+  std::string read_line(int timeout_ms = 30000);
+  void send_line(const std::string &line = "");
+  int wait();  // closes stdin, waits, returns the exit status
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int to_child_ = -1;
+  int from_child_ = -1;
+  std::string buffer_;
+};
+
+std::string program_path(const std::string &name);
+
+// Size of a kernel struct from the running kernel's BTF (0 when absent).
+size_t kernel_struct_size(const std::string &name);
+// The kmalloc cache size that an allocation of `size` bytes comes from.
+size_t kmalloc_size(size_t size);
+
+// Polls `predicate` every 50 ms until it holds or `timeout_ms` passes.
+bool eventually(const std::function<bool()> &predicate, int timeout_ms = 5000);
+
+}  // namespace pooltag::testing

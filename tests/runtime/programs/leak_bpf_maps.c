@@ -1,0 +1,63 @@
+/* Creates N BPF maps of one kind and holds them, same protocol as
+ * leak_eventfd. Maps are the user-drivable source of the other pools:
+ *   percpu   a one-element PERCPU_ARRAY: one percpu allocation each
+ *   vmalloc  a 64 KiB ARRAY: its element area is vmalloc'ed
+ * Closing the fds frees them asynchronously (after an RCU grace period). */
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int create_map(int type, int value_size, int entries)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = type;
+	attr.key_size = 4;
+	attr.value_size = value_size;
+	attr.max_entries = entries;
+	return (int)syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+}
+
+int main(int argc, char **argv)
+{
+	const char *kind = argc > 1 ? argv[1] : "percpu";
+	int n = argc > 2 ? atoi(argv[2]) : 100;
+	struct rlimit rl = {n + 64, n + 64};
+	int *fds = calloc(n, sizeof(int));
+	char line[64];
+
+	if (!fds || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		perror("leak_bpf_maps: setup");
+		return 1;
+	}
+	printf("started %d\n", (int)getpid());
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		return 1;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(kind, "percpu") == 0)
+			fds[i] = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, 8, 1);
+		else
+			fds[i] = create_map(BPF_MAP_TYPE_ARRAY, 1024, 64);
+		if (fds[i] < 0) {
+			perror("leak_bpf_maps: BPF_MAP_CREATE");
+			return 1;
+		}
+	}
+	printf("ready %d\n", (int)getpid());
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		line[0] = '\0'; /* EOF also releases */
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	printf("closed\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		line[0] = '\0'; /* EOF also releases */
+	return 0;
+}

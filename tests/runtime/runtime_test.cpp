@@ -1,0 +1,260 @@
+// Tier 3: root runtime tests. Each test process enables tagging into its own
+// pin directory, drives real kernel allocations with the programs in
+// programs/, and checks exact counts. Without root the tests skip, and say
+// so; under CI (CI=true) a skip is a failure.
+#include <bpf/bpf.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "harness.h"
+
+using namespace pooltag::testing;
+
+namespace {
+
+bool running_as_root() { return geteuid() == 0; }
+
+class Tagging : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!running_as_root()) return;
+    remove_stale_test_pins();
+    auto r = run_pooltag({"enable"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() {
+    if (!running_as_root()) return;
+    run_pooltag({"disable"});
+  }
+  void SetUp() override {
+    if (!running_as_root()) {
+      if (std::getenv("CI") != nullptr) FAIL() << "runtime tests need root, and CI runs as root";
+      GTEST_SKIP() << "runtime tests need root (BPF): skipped";
+    }
+  }
+};
+
+// Leaks, checks, releases, checks: the shape of the exactness tests.
+struct Expected {
+  std::string tag, pool;
+  int64_t diff;
+  int64_t bytes;  // < 0: check bytes == diff * bytes-per-allocation instead
+};
+
+void check_leak_and_release(const std::vector<std::string> &program, const std::vector<Expected> &expected,
+                            int settle_ms = 0) {
+  Program p(program);
+  ASSERT_EQ(p.read_line().rfind("started", 0), 0u) << "test program did not start";
+  auto before = used_json();
+  p.send_line();
+  ASSERT_EQ(p.read_line().rfind("ready", 0), 0u) << "test program failed to allocate";
+  auto during = used_json();
+  for (const auto &e : expected) {
+    auto b = counts_of(before, e.tag, e.pool), d = counts_of(during, e.tag, e.pool);
+    EXPECT_EQ(d.diff - b.diff, e.diff) << e.tag << " Diff while held";
+    if (e.bytes >= 0) {
+      EXPECT_EQ(d.bytes - b.bytes, e.bytes) << e.tag << " Bytes while held";
+    } else {
+      int64_t per = (d.alloc_bytes - b.alloc_bytes) / std::max<int64_t>(1, d.allocs - b.allocs);
+      EXPECT_GT(per, 0);
+      EXPECT_EQ(d.bytes - b.bytes, e.diff * per) << e.tag << " Bytes while held";
+    }
+  }
+  p.send_line();
+  ASSERT_EQ(p.read_line(), "closed");
+  for (const auto &e : expected) {
+    auto b = counts_of(before, e.tag, e.pool);
+    bool settled = eventually(
+        [&] {
+          auto a = counts_of(used_json(), e.tag, e.pool);
+          return a.diff == b.diff && a.frees - b.frees >= e.diff;
+        },
+        settle_ms);
+    auto a = counts_of(used_json(), e.tag, e.pool);
+    EXPECT_TRUE(settled) << e.tag << " did not return to its starting Diff";
+    EXPECT_EQ(a.diff, b.diff) << e.tag << " Diff after release";
+    EXPECT_EQ(a.bytes, b.bytes) << e.tag << " Bytes after release";
+    EXPECT_GE(a.frees - b.frees, e.diff) << e.tag << " Frees after release";
+  }
+  EXPECT_EQ(p.wait(), 0);
+}
+
+TEST_F(Tagging, EventfdLeakIsCountedExactly) {
+  const int n = 5000;
+  size_t ctx = kernel_struct_size("eventfd_ctx");
+  ASSERT_GT(ctx, 0u) << "eventfd_ctx not in BTF";
+  int64_t object = static_cast<int64_t>(kmalloc_size(ctx));
+  {
+    Program p({program_path("leak_eventfd"), std::to_string(n)});
+    ASSERT_EQ(p.read_line().rfind("started", 0), 0u);
+    auto before = used_json({"do_eventfd"});
+    p.send_line();
+    ASSERT_EQ(p.read_line().rfind("ready", 0), 0u);
+    auto during = used_json({"do_eventfd"});
+    auto b = counts_of(before, "do_eventfd", "slab"), d = counts_of(during, "do_eventfd", "slab");
+    EXPECT_EQ(d.diff - b.diff, n);
+    EXPECT_EQ(d.allocs - b.allocs, n);
+    EXPECT_EQ(d.bytes - b.bytes, n * object) << "object size " << object;
+    p.send_line();
+    ASSERT_EQ(p.read_line(), "closed");
+    auto after = used_json({"do_eventfd"});
+    auto a = counts_of(after, "do_eventfd", "slab");
+    EXPECT_EQ(a.diff, b.diff);
+    EXPECT_EQ(a.bytes, b.bytes);
+    EXPECT_EQ(a.frees - b.frees, n);
+    EXPECT_EQ(p.wait(), 0);
+  }
+}
+
+TEST_F(Tagging, PipeLeakIsCountedExactly) {
+  const int n = 1000;
+  size_t info = kernel_struct_size("pipe_inode_info");
+  size_t buffer = kernel_struct_size("pipe_buffer");
+  ASSERT_GT(info, 0u);
+  ASSERT_GT(buffer, 0u);
+  // alloc_pipe_info: the pipe_inode_info, then an array of 16 pipe_buffers
+  int64_t per_pipe = static_cast<int64_t>(kmalloc_size(info) + kmalloc_size(16 * buffer));
+  check_leak_and_release({program_path("leak_pipe"), std::to_string(n)},
+                         {{"alloc_pipe_info", "slab", 2 * n, n * per_pipe}});
+}
+
+TEST_F(Tagging, PercpuPoolIsCounted) {
+  const int n = 200;
+  check_leak_and_release({program_path("leak_bpf_maps"), "percpu", std::to_string(n)},
+                         {{"bpf_map_alloc_percpu", "percpu", n, -1}}, 10000);
+}
+
+TEST_F(Tagging, VmallocPoolIsAttributedFromTheStack) {
+  const int n = 50;
+  // vmalloc has no call site: the first frame outside the allocator is the
+  // BPF map code that asked for the area.
+  check_leak_and_release({program_path("leak_bpf_maps"), "vmalloc", std::to_string(n)},
+                         {{"__bpf_map_area_alloc", "vmalloc", n, -1}}, 10000);
+}
+
+TEST_F(Tagging, SecondEnableSaysAlreadyEnabled) {
+  auto r = run_pooltag({"enable"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("already enabled"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+}
+
+TEST_F(Tagging, PinnedStateIsRootOnly) {
+  struct stat st {};
+  ASSERT_EQ(stat(test_pin_dir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(stat((test_pin_dir() + "/live_entries").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077, 0u) << "pinned maps readable by others";
+}
+
+TEST_F(Tagging, StatusShowsProgramsAndNoLossesFromTheTable) {
+  auto r = run_pooltag({"status", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto s = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(s["enabled"].get<bool>());
+  EXPECT_EQ(s["pools"], "slab,percpu,vmalloc");
+  EXPECT_EQ(s["programs"].size(), 8u);
+  EXPECT_EQ(s["lost"]["untracked"], 0);
+  EXPECT_GT(s["live"]["used"].get<int64_t>(), 0);
+  EXPECT_EQ(s["live"]["capacity"], 1 << 20);
+}
+
+TEST_F(Tagging, KilledReadersChangeNothing) {
+  auto before = nlohmann::json::parse(run_pooltag({"status", "--json"}).out);
+  for (int i = 0; i < 10; ++i) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      std::string dir = test_pin_dir();
+      execl(POOLTAG_BINARY, POOLTAG_BINARY, "--pin-dir", dir.c_str(), "used", "--by", "module", nullptr);
+      _exit(127);
+    }
+    usleep(static_cast<useconds_t>(2000 * i));
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  auto after = nlohmann::json::parse(run_pooltag({"status", "--json"}).out);
+  EXPECT_TRUE(after["enabled"].get<bool>());
+  EXPECT_EQ(after["programs"], before["programs"]);
+  EXPECT_EQ(after["enabled_since_ns"], before["enabled_since_ns"]);
+  // counting still works and is still exact
+  auto b = counts_of(used_json({"do_eventfd"}), "do_eventfd", "slab");
+  Program p({program_path("leak_eventfd"), "100"});
+  ASSERT_EQ(p.read_line().rfind("started", 0), 0u);
+  p.send_line();
+  ASSERT_EQ(p.read_line().rfind("ready", 0), 0u);
+  EXPECT_EQ(counts_of(used_json({"do_eventfd"}), "do_eventfd", "slab").diff - b.diff, 100);
+}
+
+// Separate suite: enables and disables by itself.
+TEST(EnableDisable, DisableDetachesEveryProgram) {
+  if (!running_as_root()) {
+    if (std::getenv("CI") != nullptr) FAIL() << "runtime tests need root, and CI runs as root";
+    GTEST_SKIP() << "runtime tests need root (BPF): skipped";
+  }
+  remove_stale_test_pins();
+  run_pooltag({"disable"});
+  ASSERT_EQ(run_pooltag({"enable", "--pools", "all"}).exit_code, 0);
+  auto status = nlohmann::json::parse(run_pooltag({"status", "--json"}).out);
+  std::vector<uint32_t> ids;
+  for (const auto &p : status["programs"]) ids.push_back(p["id"].get<uint32_t>());
+  EXPECT_EQ(ids.size(), 10u) << "all pools: ten programs";
+  for (uint32_t id : ids) {
+    int fd = bpf_prog_get_fd_by_id(id);
+    EXPECT_GE(fd, 0) << "program " << id << " not loaded";
+    if (fd >= 0) close(fd);
+  }
+  auto r = run_pooltag({"disable"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (uint32_t id : ids) {
+    // programs go away once their links do; the kernel frees them after RCU
+    EXPECT_TRUE(eventually([&] {
+      int fd = bpf_prog_get_fd_by_id(id);
+      if (fd >= 0) close(fd);
+      return fd < 0;
+    })) << "program " << id << " still loaded after disable";
+  }
+  struct stat st {};
+  EXPECT_NE(stat(test_pin_dir().c_str(), &st), 0) << "pin directory left behind";
+  r = run_pooltag({"used"});
+  EXPECT_EQ(r.exit_code, 3) << "not enabled has its own exit code";
+  EXPECT_NE(r.err.find("pooltag enable"), std::string::npos) << r.err;
+}
+
+TEST(EnableDisable, BadArgumentsLeaveNothingAttached) {
+  if (!running_as_root()) {
+    if (std::getenv("CI") != nullptr) FAIL() << "runtime tests need root, and CI runs as root";
+    GTEST_SKIP() << "runtime tests need root (BPF): skipped";
+  }
+  run_pooltag({"disable"});
+  for (auto args : std::vector<std::vector<std::string>>{{"enable", "--pools", "slab,bogus"},
+                                                          {"enable", "--max-live", "12"},
+                                                          {"enable", "--max-live", "lots"}}) {
+    auto r = run_pooltag(args);
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+    struct stat st {};
+    EXPECT_NE(stat(test_pin_dir().c_str(), &st), 0) << "state left behind by: " << r.err;
+  }
+}
+
+void cleanup_and_exit(int sig) {
+  run_pooltag({"disable"});
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  // A test killed by a signal still removes its pins; one killed with
+  // SIGKILL leaves them for remove_stale_test_pins() of the next run.
+  signal(SIGINT, cleanup_and_exit);
+  signal(SIGTERM, cleanup_and_exit);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,58 @@
+#include "common/units.h"
+
+#include <gtest/gtest.h>
+
+using namespace pooltag;
+
+TEST(Units, ParsesDurations) {
+  EXPECT_EQ(*parse_duration_ns("2s"), 2000000000ull);
+  EXPECT_EQ(*parse_duration_ns("500ms"), 500000000ull);
+  EXPECT_EQ(*parse_duration_ns("1.5m"), 90000000000ull);
+  EXPECT_EQ(*parse_duration_ns("1h"), 3600000000000ull);
+  EXPECT_EQ(*parse_duration_ns("250us"), 250000ull);
+  EXPECT_EQ(*parse_duration_ns("3"), 3000000000ull);
+  EXPECT_EQ(*parse_duration_ns("0.2"), 200000000ull);
+}
+
+TEST(Units, RejectsBadDurations) {
+  for (const char *bad : {"", "s", "-1s", "2x", "abc", "1e30h", "nan", "inf"}) {
+    auto r = parse_duration_ns(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().exit_code, kExitUsage);
+    }
+  }
+}
+
+TEST(Units, FormatsDurations) {
+  EXPECT_EQ(format_duration_ns(999), "999ns");
+  EXPECT_EQ(format_duration_ns(1500000), "2ms");
+  EXPECT_EQ(format_duration_ns(4200000000ull), "4.2s");
+  EXPECT_EQ(format_duration_ns(125000000000ull), "2m05s");
+  EXPECT_EQ(format_duration_ns(7380000000000ull), "2h03m");
+  EXPECT_EQ(format_duration_ns(90000000000000ull), "1d01h");
+}
+
+TEST(Units, FormatsBytesAndCounts) {
+  EXPECT_EQ(format_bytes_short(1000), "1000");
+  EXPECT_EQ(format_bytes_short(1536), "1.5K");
+  EXPECT_EQ(format_bytes_short(3u << 20), "3.0M");
+  EXPECT_EQ(format_bytes_short(61865984), "59M");
+  EXPECT_EQ(format_count(0), "0");
+  EXPECT_EQ(format_count(999), "999");
+  EXPECT_EQ(format_count(1000), "1,000");
+  EXPECT_EQ(format_count(1234567), "1,234,567");
+}
+
+TEST(Units, ParsesSizes) {
+  EXPECT_EQ(*parse_size("1000"), 1000u);
+  EXPECT_EQ(*parse_size("64K"), 65536u);
+  EXPECT_EQ(*parse_size("1M"), 1048576u);
+  EXPECT_EQ(*parse_size("2g"), 2147483648u);
+  EXPECT_FALSE(parse_size("").ok());
+  EXPECT_FALSE(parse_size("K").ok());
+  EXPECT_FALSE(parse_size("-5").ok());
+  EXPECT_FALSE(parse_size("12x").ok());
+  EXPECT_FALSE(parse_size("99999999999999999999").ok());
+  EXPECT_FALSE(parse_size("99999999999G").ok());
+}

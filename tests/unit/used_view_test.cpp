@@ -1,0 +1,111 @@
+#include "views/used_view.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fakes.h"
+
+using namespace pooltag;
+using namespace pooltag::model;
+using namespace pooltag::views;
+using pooltag::testing::FakeSymbolizer;
+using pooltag::testing::sample;
+using ::testing::HasSubstr;
+
+class UsedViewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    syms.add(0x1000, "do_eventfd");
+    syms.add(0x2000, "a_function_name_that_is_much_longer_than_thirty_two_characters");
+    snap.pools = PoolSet::defaults();
+    snap.sites = {sample(0x1010, Pool::Slab, 5000, 0, 64), sample(0x2010, Pool::Percpu, 3, 1, 32)};
+  }
+  TagTable table() {
+    SiteTagger t(syms, Grouping::Caller);
+    return TagTable::build(snap, t, {});
+  }
+  UsedViewOptions options() {
+    UsedViewOptions o;
+    o.pools = PoolSet::defaults();
+    return o;
+  }
+  FakeSymbolizer syms;
+  Snapshot snap;
+};
+
+TEST_F(UsedViewTest, TextHasSortLinePoolHeadersRowsAndTotal) {
+  std::string text = render_used_text(table(), snap, options());
+  EXPECT_THAT(text, HasSubstr("Sorting by Bytes Consumed (all pools)\n\nPool Used:\n"));
+  EXPECT_THAT(text, HasSubstr("Slab"));
+  EXPECT_THAT(text, HasSubstr("Percpu"));
+  EXPECT_THAT(text, HasSubstr("Vmalloc"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("Page"))) << "pools not tracked have no columns";
+  // do_eventfd row: slab 5000 0 5000 320000
+  EXPECT_THAT(text, ::testing::ContainsRegex("do_eventfd +5000 +0 +5000 +320000 +0 +0 +0 +0"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("TOTAL +5000 +0 +5000 +320000 +3 +1 +2 +64"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("Losses"))) << "no losses, no loss section";
+}
+
+TEST_F(UsedViewTest, LongTagsAreClippedWithAMark) {
+  std::string text = render_used_text(table(), snap, options());
+  EXPECT_THAT(text, HasSubstr("a_function_name_that_is_much_lo~"));
+  EXPECT_EQ(clip("abcdef", 4), "abc~");
+  EXPECT_EQ(clip("abcd", 4), "abcd");
+  EXPECT_EQ(clip("abcd", 0), "");
+}
+
+TEST_F(UsedViewTest, NegativeDiffsKeepTheirSign) {
+  // frees of objects charged before a counter reset can exceed allocs
+  snap.sites = {sample(0x1010, Pool::Slab, 1, 3, 64)};
+  std::string text = render_used_text(table(), snap, options());
+  EXPECT_THAT(text, ::testing::ContainsRegex("do_eventfd +1 +3 +-2 +-128"));
+}
+
+TEST_F(UsedViewTest, OnePoolShowsOnlyItsColumns) {
+  auto o = options();
+  o.pools = PoolSet{1u << static_cast<int>(Pool::Percpu)};
+  o.sort_pool = Pool::Percpu;
+  std::string text = render_used_text(table(), snap, o);
+  EXPECT_THAT(text, HasSubstr("Sorting by Bytes Consumed (percpu)"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("Slab")));
+}
+
+TEST_F(UsedViewTest, LossesAreShownWhenNonZero) {
+  snap.losses.untracked = 12;
+  snap.losses.recursion_misses = 3;
+  std::string text = render_used_text(table(), snap, options());
+  EXPECT_THAT(text, HasSubstr("Losses"));
+  EXPECT_THAT(text, HasSubstr("12 allocations untracked: live table full"));
+  EXPECT_THAT(text, HasSubstr("3 events missed by the kernel"));
+  EXPECT_EQ(loss_lines(Losses{}).size(), 0u);
+}
+
+TEST_F(UsedViewTest, JsonHasOneObjectPerTagAndPool) {
+  auto j = used_json(table(), snap, options());
+  ASSERT_TRUE(j["tags"].is_array());
+  ASSERT_EQ(j["tags"].size(), 2u);
+  const auto &first = j["tags"][0];
+  EXPECT_EQ(first["tag"], "do_eventfd");
+  EXPECT_EQ(first["pool"], "slab");
+  EXPECT_EQ(first["allocs"], 5000);
+  EXPECT_EQ(first["frees"], 0);
+  EXPECT_EQ(first["diff"], 5000);
+  EXPECT_EQ(first["bytes"], 320000);
+  for (const char *key : {"untracked", "implicit_frees", "site_overflow", "recursion_misses", "stack_errors",
+                          "no_caller"})
+    EXPECT_TRUE(j["lost"].contains(key)) << key;
+  EXPECT_EQ(j["totals"]["slab"]["diff"], 5000);
+  EXPECT_EQ(j["pools"], "slab,percpu,vmalloc");
+}
+
+TEST_F(UsedViewTest, TopLimitsRows) {
+  auto o = options();
+  o.max_rows = 1;
+  auto j = used_json(table(), snap, o);
+  EXPECT_EQ(j["tags"].size(), 1u);
+}
+
+TEST(SortDescription, NamesKeyAndPool) {
+  EXPECT_EQ(sort_description(SortKey::Tag, std::nullopt), "Sorting by Tag");
+  EXPECT_EQ(sort_description(SortKey::Diff, Pool::Slab), "Sorting by Diff (outstanding allocations) (slab)");
+}
