@@ -207,3 +207,28 @@ bool eventually(const std::function<bool()> &predicate, int timeout_ms) {
 }
 
 }  // namespace pooltag::testing
+
+namespace pooltag::testing {
+
+bool running_as_root() { return geteuid() == 0; }
+
+void RootOnly::SetUp() {
+  if (!running_as_root()) {
+    if (std::getenv("CI") != nullptr) FAIL() << "runtime tests need root, and CI runs as root";
+    GTEST_SKIP() << "runtime tests need root (BPF): skipped";
+  }
+}
+
+void EnabledTagging::SetUpTestSuite() {
+  if (!running_as_root()) return;
+  remove_stale_test_pins();
+  auto r = run_pooltag({"enable"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+void EnabledTagging::TearDownTestSuite() {
+  if (!running_as_root()) return;
+  run_pooltag({"disable"});
+}
+
+}  // namespace pooltag::testing

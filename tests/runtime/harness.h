@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -67,5 +69,22 @@ size_t kmalloc_size(size_t size);
 
 // Polls `predicate` every 50 ms until it holds or `timeout_ms` passes.
 bool eventually(const std::function<bool()> &predicate, int timeout_ms = 5000);
+
+// Fixtures. Without root the tests skip and say so; under CI (CI=true) a
+// skip is a failure: CI runs as root, so a skip there hides a broken test.
+class RootOnly : public ::testing::Test {
+ protected:
+  void SetUp() override;
+};
+
+// Tagging enabled once per test process into its own pin directory, which
+// is removed at the end (or by the next run, if this one was killed).
+class EnabledTagging : public RootOnly {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+};
+
+bool running_as_root();
 
 }  // namespace pooltag::testing

@@ -1,7 +1,5 @@
-// Tier 3: root runtime tests. Each test process enables tagging into its own
-// pin directory, drives real kernel allocations with the programs in
-// programs/, and checks exact counts. Without root the tests skip, and say
-// so; under CI (CI=true) a skip is a failure.
+// Tier 3: the engine's root runtime tests: exact counts of real kernel
+// allocations, enable/disable and the pinned state. See harness.h.
 #include <bpf/bpf.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -15,28 +13,6 @@
 using namespace pooltag::testing;
 
 namespace {
-
-bool running_as_root() { return geteuid() == 0; }
-
-class Tagging : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (!running_as_root()) return;
-    remove_stale_test_pins();
-    auto r = run_pooltag({"enable"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-  static void TearDownTestSuite() {
-    if (!running_as_root()) return;
-    run_pooltag({"disable"});
-  }
-  void SetUp() override {
-    if (!running_as_root()) {
-      if (std::getenv("CI") != nullptr) FAIL() << "runtime tests need root, and CI runs as root";
-      GTEST_SKIP() << "runtime tests need root (BPF): skipped";
-    }
-  }
-};
 
 // Leaks, checks, releases, checks: the shape of the exactness tests.
 struct Expected {
@@ -83,7 +59,7 @@ void check_leak_and_release(const std::vector<std::string> &program, const std::
   EXPECT_EQ(p.wait(), 0);
 }
 
-TEST_F(Tagging, EventfdLeakIsCountedExactly) {
+TEST_F(EnabledTagging, EventfdLeakIsCountedExactly) {
   const int n = 5000;
   size_t ctx = kernel_struct_size("eventfd_ctx");
   ASSERT_GT(ctx, 0u) << "eventfd_ctx not in BTF";
@@ -110,7 +86,7 @@ TEST_F(Tagging, EventfdLeakIsCountedExactly) {
   }
 }
 
-TEST_F(Tagging, PipeLeakIsCountedExactly) {
+TEST_F(EnabledTagging, PipeLeakIsCountedExactly) {
   const int n = 1000;
   size_t info = kernel_struct_size("pipe_inode_info");
   size_t buffer = kernel_struct_size("pipe_buffer");
@@ -122,13 +98,13 @@ TEST_F(Tagging, PipeLeakIsCountedExactly) {
                          {{"alloc_pipe_info", "slab", 2 * n, n * per_pipe}});
 }
 
-TEST_F(Tagging, PercpuPoolIsCounted) {
+TEST_F(EnabledTagging, PercpuPoolIsCounted) {
   const int n = 200;
   check_leak_and_release({program_path("leak_bpf_maps"), "percpu", std::to_string(n)},
                          {{"bpf_map_alloc_percpu", "percpu", n, -1}}, 10000);
 }
 
-TEST_F(Tagging, VmallocPoolIsAttributedFromTheStack) {
+TEST_F(EnabledTagging, VmallocPoolIsAttributedFromTheStack) {
   const int n = 50;
   // vmalloc has no call site: the first frame outside the allocator is the
   // BPF map code that asked for the area.
@@ -136,14 +112,14 @@ TEST_F(Tagging, VmallocPoolIsAttributedFromTheStack) {
                          {{"__bpf_map_area_alloc", "vmalloc", n, -1}}, 10000);
 }
 
-TEST_F(Tagging, SecondEnableSaysAlreadyEnabled) {
+TEST_F(EnabledTagging, SecondEnableSaysAlreadyEnabled) {
   auto r = run_pooltag({"enable"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("already enabled"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
 }
 
-TEST_F(Tagging, PinnedStateIsRootOnly) {
+TEST_F(EnabledTagging, PinnedStateIsRootOnly) {
   struct stat st {};
   ASSERT_EQ(stat(test_pin_dir().c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 0u);
@@ -152,7 +128,7 @@ TEST_F(Tagging, PinnedStateIsRootOnly) {
   EXPECT_EQ(st.st_mode & 0077, 0u) << "pinned maps readable by others";
 }
 
-TEST_F(Tagging, StatusShowsProgramsAndNoLossesFromTheTable) {
+TEST_F(EnabledTagging, StatusShowsProgramsAndNoLossesFromTheTable) {
   auto r = run_pooltag({"status", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto s = nlohmann::json::parse(r.out);
@@ -164,7 +140,7 @@ TEST_F(Tagging, StatusShowsProgramsAndNoLossesFromTheTable) {
   EXPECT_EQ(s["live"]["capacity"], 1 << 20);
 }
 
-TEST_F(Tagging, KilledReadersChangeNothing) {
+TEST_F(EnabledTagging, KilledReadersChangeNothing) {
   auto before = nlohmann::json::parse(run_pooltag({"status", "--json"}).out);
   for (int i = 0; i < 10; ++i) {
     pid_t pid = fork();
@@ -190,12 +166,8 @@ TEST_F(Tagging, KilledReadersChangeNothing) {
   EXPECT_EQ(counts_of(used_json({"do_eventfd"}), "do_eventfd", "slab").diff - b.diff, 100);
 }
 
-// Separate suite: enables and disables by itself.
-TEST(EnableDisable, DisableDetachesEveryProgram) {
-  if (!running_as_root()) {
-    if (std::getenv("CI") != nullptr) FAIL() << "runtime tests need root, and CI runs as root";
-    GTEST_SKIP() << "runtime tests need root (BPF): skipped";
-  }
+// RootOnly tests enable and disable by themselves.
+TEST_F(RootOnly, DisableDetachesEveryProgram) {
   remove_stale_test_pins();
   run_pooltag({"disable"});
   ASSERT_EQ(run_pooltag({"enable", "--pools", "all"}).exit_code, 0);
@@ -225,11 +197,7 @@ TEST(EnableDisable, DisableDetachesEveryProgram) {
   EXPECT_NE(r.err.find("pooltag enable"), std::string::npos) << r.err;
 }
 
-TEST(EnableDisable, BadArgumentsLeaveNothingAttached) {
-  if (!running_as_root()) {
-    if (std::getenv("CI") != nullptr) FAIL() << "runtime tests need root, and CI runs as root";
-    GTEST_SKIP() << "runtime tests need root (BPF): skipped";
-  }
+TEST_F(RootOnly, BadArgumentsLeaveNothingAttached) {
   run_pooltag({"disable"});
   for (auto args : std::vector<std::vector<std::string>>{{"enable", "--pools", "slab,bogus"},
                                                           {"enable", "--max-live", "12"},
@@ -242,19 +210,4 @@ TEST(EnableDisable, BadArgumentsLeaveNothingAttached) {
   }
 }
 
-void cleanup_and_exit(int sig) {
-  run_pooltag({"disable"});
-  signal(sig, SIG_DFL);
-  raise(sig);
-}
-
 }  // namespace
-
-int main(int argc, char **argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  // A test killed by a signal still removes its pins; one killed with
-  // SIGKILL leaves them for remove_stale_test_pins() of the next run.
-  signal(SIGINT, cleanup_and_exit);
-  signal(SIGTERM, cleanup_and_exit);
-  return RUN_ALL_TESTS();
-}
