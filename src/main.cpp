@@ -1,5 +1,6 @@
 // pooltag: pool tagging for the Linux kernel heap.
 #include <CLI/CLI.hpp>
+#include <bpf/libbpf.h>
 #include <fmt/format.h>
 
 #include <map>
@@ -18,7 +19,12 @@ int main(int argc, char **argv) {
   app.add_option("--pin-dir", ctx.pin_dir, "Where the enabled state is pinned (default $POOLTAG_PIN_DIR or "
                                            "/sys/fs/bpf/pooltag)");
   app.add_option("--kallsyms", ctx.kallsyms_path, "Kernel symbols file to read instead of /proc/kallsyms");
-  app.set_version_flag("--version", POOLTAG_VERSION_STRING);
+  // --version names the libbpf in use and the one built against: skeletons
+  // and pinned-map layouts depend on both (bug reports need them).
+  app.set_version_flag("--version", [] {
+    return fmt::format("{}\nlibbpf {}.{} (built with {}.{})", POOLTAG_VERSION_STRING, libbpf_major_version(),
+                       libbpf_minor_version(), LIBBPF_MAJOR_VERSION, LIBBPF_MINOR_VERSION);
+  });
 
   // Each subcommand registers its options and hands back what runs it.
   std::map<std::string, cli::Runner> runners;
