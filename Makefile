@@ -1,10 +1,13 @@
 # Two commands do everything on a fresh machine, as root:
 #   make run   installs what is missing, builds, enables tagging, starts the live view
 #   make test  installs what is missing, builds, runs every test
+# Installing (docs/install.md):
+#   make install [PREFIX=/usr] [DESTDIR=...]   cmake --install (default prefix /usr/local)
+#   make deb                                   $(BUILD)/pooltag_VERSION_ARCH.deb, with CPack
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench clean install deb
 
 all: build
 
@@ -21,6 +24,12 @@ run: build
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure
+
+install: build
+	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+deb: build
+	@cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# systemd-analyze verify accepts pooltag.service as installed, without a
+# single warning, and the unit does what the man page says.
+#   systemd_verify.sh BUILD_DIR
+# systemd need not be running: verify works offline. It insists that
+# ExecStart's binary exists and that Documentation= pages open, so the unit
+# of a DESTDIR install is checked with its paths pointed into DESTDIR and
+# MANPATH at the installed pages.
+source "$(dirname "$0")/lib.sh"
+build=$1
+require_command systemd-analyze
+make_temp_dir
+root=$TEMP_DIR/root
+DESTDIR=$root cmake --install "$build" --prefix /usr >/dev/null
+unit=$root/usr/lib/systemd/system/pooltag.service
+[ -f "$unit" ] || fail "pooltag.service was not installed"
+
+expect() { grep -qxF -- "$1" "$unit" || fail "pooltag.service lacks the line '$1'"; }
+expect "Type=oneshot"
+expect "RemainAfterExit=yes"
+expect "EnvironmentFile=-/etc/default/pooltag"
+expect 'ExecStart=/usr/sbin/pooltag enable $POOLTAG_OPTS'
+expect "ExecStop=-/usr/sbin/pooltag disable"
+expect "WantedBy=multi-user.target"
+grep -q '^POOLTAG_OPTS=' "$root/etc/default/pooltag" || fail "/etc/default/pooltag does not set POOLTAG_OPTS"
+
+mkdir -p "$TEMP_DIR/units"
+sed "s|/usr/sbin/pooltag|$root/usr/sbin/pooltag|; s|-/etc/default/pooltag|-$root/etc/default/pooltag|" \
+  "$unit" >"$TEMP_DIR/units/pooltag.service"
+out=$(cd "$TEMP_DIR" && MANPATH=$root/usr/share/man systemd-analyze verify "$TEMP_DIR/units/pooltag.service" 2>&1) ||
+  fail "systemd-analyze verify failed:
+$out"
+[ -z "$out" ] || fail "systemd-analyze verify warned:
+$out"
+echo "ok: systemd-analyze verify accepts pooltag.service"
