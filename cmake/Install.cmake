@@ -59,15 +59,15 @@ add_custom_target(pooltag_man ALL DEPENDS ${POOLTAG_MAN_PAGES})
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/pooltag.default DESTINATION ${POOLTAG_SYSCONFDIR}/default RENAME pooltag)
 
 # The unit names the binary by absolute path, which is known only at install
-# time (cmake --install --prefix, CPack's /usr), so it is written then.
+# time (cmake --install --prefix, CPack's /usr), so it is written then,
+# straight into the destination (DESTDIR honoured, as CPack stages with it).
 install(CODE "
   set(POOLTAG_SBINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_SBINDIR}\")
   set(POOLTAG_SYSCONFDIR \"${POOLTAG_SYSCONFDIR}\")
-  string(MD5 prefix_id \"\${CMAKE_INSTALL_PREFIX}\")
-  set(unit_dir \"${CMAKE_BINARY_DIR}/systemd/\${prefix_id}\")
-  configure_file(\"${CMAKE_SOURCE_DIR}/systemd/pooltag.service.in\" \"\${unit_dir}/pooltag.service\" @ONLY)
-  file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${POOLTAG_SYSTEMD_UNITDIR}\" TYPE FILE
-       FILES \"\${unit_dir}/pooltag.service\")
+  set(unit \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${POOLTAG_SYSTEMD_UNITDIR}/pooltag.service\")
+  message(STATUS \"Installing: \${unit}\")
+  configure_file(\"${CMAKE_SOURCE_DIR}/systemd/pooltag.service.in\" \"\${unit}\" @ONLY)
+  list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${unit}\")
 ")
 
 # The Debian package.

@@ -12,7 +12,9 @@ field() { dpkg-deb --field "$deb" "$1"; }
 [ -n "$(field Version)" ] || fail "no Version"
 depends=$(field Depends)
 [ -n "$depends" ] || fail "no Depends"
-grep -q 'libbpf1' <<<"$depends" || fail "Depends lacks libbpf1: $depends"
+# The package names of Depends, one a line (alternatives too).
+depends_names() { tr ',|' '\n\n' <<<"$depends" | awk 'NF {print $1}'; }
+depends_names | grep -qx 'libbpf1' || fail "Depends lacks libbpf1: $depends"
 
 make_temp_dir
 dpkg-deb -x "$deb" "$TEMP_DIR/root"
@@ -25,11 +27,11 @@ for soname in $(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); 
   pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1) ||
     pkg=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1)
   [ -n "$pkg" ] || fail "no package owns $path"
-  grep -qE "(^|, )$pkg( |,|$)" <<<"$depends" || fail "Depends lacks $pkg (for $soname): $depends"
+  depends_names | grep -qxF -- "$pkg" || fail "Depends lacks $pkg (for $soname): $depends"
 done
 # ncurses and libedit only when linked (they are not, today).
 for lib in libncursesw6 libtinfo6 libedit2; do
-  if grep -q "$lib" <<<"$depends"; then
+  if depends_names | grep -qxF "$lib"; then
     readelf -d "$binary" | grep -q "NEEDED.*${lib%[0-9]}" || fail "Depends names $lib, which is not linked"
   fi
 done
