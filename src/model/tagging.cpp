@@ -25,6 +25,12 @@ std::string_view grouping_name(Grouping g) {
   return "?";
 }
 
+std::string CodeSymbolizer::describe(uint64_t return_address) const {
+  auto loc = caller(return_address);
+  if (!loc) return fmt::format("0x{:x}", return_address);
+  return fmt::format("{} [{}]", loc->function, loc->module);
+}
+
 namespace {
 
 std::string_view trim(std::string_view s) {

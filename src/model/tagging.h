@@ -27,6 +27,11 @@ class CodeSymbolizer {
   virtual ~CodeSymbolizer() = default;
   // The function that made the call returning to return_address.
   virtual std::optional<CodeLocation> caller(uint64_t return_address) const = 0;
+  // How a list of sites names the code at a return address:
+  // "function+0xoff [module]". This default knows no offset and says
+  // "function [module]" (or the bare address); symbolizers that know the
+  // offset override it.
+  virtual std::string describe(uint64_t return_address) const;
 };
 
 enum class Grouping { Caller, Module, Cache };
