@@ -32,6 +32,7 @@ int main(int argc, char **argv) {
   runners["disable"] = cli::add_disable(app, ctx);
   runners["status"] = cli::add_status(app, ctx);
   runners["used"] = cli::add_used(app, ctx);
+  runners["mon"] = cli::add_mon(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -16,6 +16,7 @@ Runner add_enable(CLI::App &app, Context &ctx);
 Runner add_disable(CLI::App &app, Context &ctx);
 Runner add_status(CLI::App &app, Context &ctx);
 Runner add_used(CLI::App &app, Context &ctx);
+Runner add_mon(CLI::App &app, Context &ctx);
 
 // Prints "pooltag: <message>" to stderr and returns the error's exit code.
 int report(const Error &error);
