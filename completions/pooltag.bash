@@ -9,10 +9,11 @@
 
 # Reads CLI11 help text on stdin. Sets _pooltag_subs (subcommands),
 # _pooltag_opts (option names), _pooltag_types (option name -> value type,
-# for options that take a value) and _pooltag_positionals.
+# for options that take a value), _pooltag_long (option name -> its long
+# spelling: -s -> --sort) and _pooltag_positionals.
 _pooltag_parse_help() {
   _pooltag_subs=() _pooltag_opts=() _pooltag_positionals=()
-  _pooltag_types=()
+  _pooltag_types=() _pooltag_long=()
   local line section="" type name
   local -a names
   local opt_re='^  (-[^ ]+)( ([^ ]+)( \.\.\.)?)?( {2,}|$)'
@@ -35,6 +36,7 @@ _pooltag_parse_help() {
         for name in "${names[@]}"; do
           _pooltag_opts+=("$name")
           [[ -n $type ]] && _pooltag_types[$name]=$type
+          _pooltag_long[$name]=${names[-1]}
         done
         ;;
     esac
@@ -69,7 +71,10 @@ _pooltag_values() {  # option, its type from --help, current word
         ;;
       --pool) values="slab percpu vmalloc page all" ;;
       --by) values="caller module cache stack" ;;
-      --sort) values="tag allocs frees diff bytes" ;;
+      --sort)
+        values="tag allocs frees diff bytes"
+        [[ ${path[0]} == mon ]] && values+=" per-alloc"
+        ;;
       --tags|--replay|--kallsyms|--*file|-o|--output)
         compopt -o filenames 2>/dev/null
         COMPREPLY=($(compgen -f -- "$cur"))
@@ -105,7 +110,7 @@ _pooltag() {
 
   # Walk the line: global options, then (sub)commands, each level's options.
   local -a path=() global=() args=()
-  local -A _pooltag_types
+  local -A _pooltag_types _pooltag_long
   local -a _pooltag_subs _pooltag_opts _pooltag_positionals
   _pooltag_parse_help < <("$bin" --help 2>/dev/null)
   local i=1 w
@@ -136,7 +141,8 @@ _pooltag() {
   [[ -z $value_of && -n $prev && -n ${_pooltag_types[$prev]+yes} ]] && value_of=$prev
   if [[ -n $value_of ]]; then
     local type=${_pooltag_types[$value_of]}
-    if [[ $value_of == --exclude || $type == TAG* || $type == PATTERN* ]]; then
+    value_of=${_pooltag_long[$value_of]:-$value_of}
+    if [[ $value_of == --exclude || $value_of == --include || $type == TAG* || $type == PATTERN* ]]; then
       _pooltag_complete_tags
     else
       _pooltag_values "$value_of" "$type" "$cur"
@@ -162,7 +168,8 @@ _pooltag() {
   return 0
 }
 
-# Tags for a TAG or PATTERN argument (uses bin, global, args, cur of _pooltag).
+# Tags for a TAG or PATTERN argument (uses bin, global, args, cur of _pooltag;
+# path[] is visible too, bash scoping being dynamic).
 _pooltag_complete_tags() {
   local -a used=("${global[@]}" used)
   local n=${#args[@]} j
