@@ -69,7 +69,10 @@ _pooltag_values() {  # option, its type from --help, current word
         compopt -o nospace 2>/dev/null
         return
         ;;
-      --pool) values="slab percpu vmalloc page all" ;;
+      --pool)  # one pool type; `used --pool` takes no "all"
+        values="slab percpu vmalloc page"
+        [[ ${path[0]} != used ]] && values+=" all"
+        ;;
       --by) values="caller module cache stack" ;;
       --sort)
         values="tag allocs frees diff bytes"
