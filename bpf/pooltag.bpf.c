@@ -18,6 +18,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Load-time settings, written by the loader before load. */
 const volatile __u32 live_bucket_mask = 0; /* buckets - 1, a power of two */
 const volatile __u32 site_mask = 0;        /* sites - 1, a power of two */
+/* Sampling: an address is tracked when its hash is below this threshold
+ * (2^32 / N for about 1 in N; 0 = track everything). Decided by the address
+ * alone, so an allocation and its free are both in or both out. */
+const volatile __u32 sample_threshold = 0;
+/* Benchmark floor: every program returns before doing anything. */
+const volatile bool null_programs = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -378,6 +384,17 @@ static __always_inline __u64 caller_from_stack(void *ctx)
 	return 0;
 }
 
+/* First thing every program does: leave when the event is not ours to
+ * track, before any map is touched. */
+static __always_inline bool skip_event(__u64 addr)
+{
+	if (null_programs)
+		return true;
+	if (sample_threshold && (__u32)mix64(addr) >= sample_threshold)
+		return true;
+	return false;
+}
+
 /* kmalloc has no cache pointer: its size class plus the gfp bits that pick
  * the cgroup / reclaimable variants stand in for it. */
 #define PT_GFP_ACCOUNT 0x400000u   /* ___GFP_ACCOUNT */
@@ -389,6 +406,8 @@ int BPF_PROG(pt_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_
 {
 	__u64 variant = bytes_alloc | ((__u64)(gfp_flags & (PT_GFP_ACCOUNT | PT_GFP_RECLAIMABLE)) << 32);
 
+	if (skip_event((__u64)ptr))
+		return 0;
 	pt_track_alloc((__u64)ptr, bytes_alloc, pt_site_slot(call_site, variant, PT_POOL_SLAB, 0));
 	return 0;
 }
@@ -396,6 +415,8 @@ int BPF_PROG(pt_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_
 SEC("tp_btf/kfree")
 int BPF_PROG(pt_kfree, unsigned long call_site, const void *ptr)
 {
+	if (skip_event((__u64)ptr))
+		return 0;
 	pt_track_free((__u64)ptr);
 	return 0;
 }
@@ -404,7 +425,11 @@ SEC("tp_btf/kmem_cache_alloc")
 int BPF_PROG(pt_kmem_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s,
 	     gfp_t gfp_flags, int node)
 {
-	__u32 size = BPF_CORE_READ(s, size);
+	__u32 size;
+
+	if (skip_event((__u64)ptr))
+		return 0;
+	size = BPF_CORE_READ(s, size);
 	/* The name pointer stands in for the cache: one per cache, and read
 	 * through CO-RE it is a plain number the helpers accept (the verifier
 	 * will not pass the typed cache pointer itself as an integer). */
@@ -417,6 +442,8 @@ int BPF_PROG(pt_kmem_cache_alloc, unsigned long call_site, const void *ptr, stru
 SEC("tp_btf/kmem_cache_free")
 int BPF_PROG(pt_kmem_cache_free, unsigned long call_site, const void *ptr, const struct kmem_cache *s)
 {
+	if (skip_event((__u64)ptr))
+		return 0;
 	pt_track_free((__u64)ptr);
 	return 0;
 }
@@ -426,6 +453,8 @@ int BPF_PROG(pt_percpu_alloc, unsigned long call_site, bool reserved, bool is_at
 	     size_t align, void *base_addr, int off, void *ptr, size_t bytes_alloc, gfp_t gfp_flags)
 {
 	/* bytes_alloc is the size on every CPU together: what the heap loses */
+	if (skip_event((__u64)ptr))
+		return 0;
 	pt_track_alloc((__u64)ptr, bytes_alloc, pt_site_slot(call_site, 0, PT_POOL_PERCPU, 0));
 	return 0;
 }
@@ -433,6 +462,8 @@ int BPF_PROG(pt_percpu_alloc, unsigned long call_site, bool reserved, bool is_at
 SEC("tp_btf/percpu_free_percpu")
 int BPF_PROG(pt_percpu_free, void *base_addr, int off, void *ptr)
 {
+	if (skip_event((__u64)ptr))
+		return 0;
 	pt_track_free((__u64)ptr);
 	return 0;
 }
@@ -441,7 +472,7 @@ SEC("tp_btf/alloc_vmap_area")
 int BPF_PROG(pt_vmap_alloc, unsigned long addr, unsigned long size, unsigned long align,
 	     unsigned long vstart, unsigned long vend, int failed)
 {
-	if (failed)
+	if (failed || skip_event(addr))
 		return 0;
 	pt_track_alloc(addr, size, pt_site_slot(caller_from_stack(ctx), 0, PT_POOL_VMALLOC, 0));
 	return 0;
@@ -450,6 +481,8 @@ int BPF_PROG(pt_vmap_alloc, unsigned long addr, unsigned long size, unsigned lon
 SEC("tp_btf/free_vmap_area_noflush")
 int BPF_PROG(pt_vmap_free, unsigned long va_start, unsigned long nr_lazy, unsigned long nr_lazy_max)
 {
+	if (skip_event(va_start))
+		return 0;
 	pt_track_free(va_start);
 	return 0;
 }
@@ -459,10 +492,12 @@ int BPF_PROG(pt_page_alloc, struct page *page, unsigned int order, gfp_t gfp_fla
 {
 	__u64 key = 0;
 
+	if (null_programs)
+		return 0;
 	/* the struct page address as a number: a typed pointer cannot be
 	 * passed to the helpers as an integer, a copy of the argument can */
 	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
-	if (!key)
+	if (!key || skip_event(key))
 		return 0;
 	pt_track_alloc(key, 4096ULL << order,
 		       pt_site_slot(caller_from_stack(ctx), order, PT_POOL_PAGE, 0));
@@ -474,7 +509,11 @@ int BPF_PROG(pt_page_free, struct page *page, unsigned int order)
 {
 	__u64 key = 0;
 
+	if (null_programs)
+		return 0;
 	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
+	if (skip_event(key))
+		return 0;
 	pt_track_free(key);
 	return 0;
 }

@@ -113,7 +113,11 @@ struct pt_state {
 	__u32 max_sites;
 	__u64 max_live;
 	__u32 allocator_ranges;
-	__u32 flags;
+	__u32 flags;          /* PT_STATE_* */
+	__u32 sample_every;   /* 1 = every allocation; N = about 1 in N */
+	__u32 reserved;
 };
+
+#define PT_STATE_NULL_PROGRAMS 1u /* benchmark floor: programs return at once */
 
 #endif /* POOLTAG_BPF_SHARED_H */

@@ -19,6 +19,8 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     std::string max_live = "1M";
     std::string max_sites = "16K";
     std::string pools = "slab,percpu,vmalloc";
+    uint32_t sample = 1;
+    bool null_programs = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--max-live", args->max_live,
@@ -31,6 +33,12 @@ Runner add_enable(CLI::App &app, Context &ctx) {
                   "Pool types to track: slab, percpu, vmalloc, page, or all. page tracks every page allocation "
                   "(user memory too) and costs a stack walk each")
       ->capture_default_str();
+  cmd->add_option("--sample", args->sample,
+                  "Track about 1 in N allocations, chosen by address so an allocation and its free are both in or "
+                  "both out; counts are scaled by N and shown as estimates")
+      ->capture_default_str();
+  // The benchmark floor (bench/): programs attached that return at once.
+  cmd->add_flag("--null", args->null_programs)->group("");
   return [args, &ctx]() {
     auto pools = model::parse_pool_list(args->pools);
     if (!pools) return report(pools.error());
@@ -39,7 +47,8 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     auto max_sites = parse_size(args->max_sites);
     if (!max_sites) return report(max_sites.error());
     if (*max_sites > UINT32_MAX) return report(Error{"--max-sites is too large", kExitUsage});
-    kernel::EnableOptions options{*pools, *max_live, static_cast<uint32_t>(*max_sites)};
+    kernel::EnableOptions options{*pools, *max_live, static_cast<uint32_t>(*max_sites), args->sample,
+                                  args->null_programs};
     symbols::FileKallsymsSource kallsyms(ctx.kallsyms_path);
     auto report_or = kernel::enable(ctx.pin_dir, options, *ctx.system, kallsyms);
     if (!report_or) return report(report_or.error());
@@ -48,6 +57,9 @@ Runner add_enable(CLI::App &app, Context &ctx) {
                "({} of kernel memory), pinned at {}\n",
                pools->to_string(), r.programs, format_count(r.geometry.live_slots()),
                format_count(r.geometry.max_sites), format_bytes_short(r.geometry.kernel_bytes()), ctx.pin_dir);
+    if (args->sample > 1)
+      fmt::print("sampling about 1 in {} allocations: counts are estimates\n", args->sample);
+    if (args->null_programs) fmt::print("null programs: nothing is counted (benchmark floor)\n");
     return 0;
   };
 }

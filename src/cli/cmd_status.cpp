@@ -51,6 +51,8 @@ Runner add_status(CLI::App &app, Context &ctx) {
                             {"enabled_since_ns", st.enabled_realtime_ns},
                             {"enabled_for_ns", age},
                             {"pools", model::PoolSet{st.pools_mask}.to_string()},
+                            {"sample_every", st.sample_every},
+                            {"null_programs", (st.flags & PT_STATE_NULL_PROGRAMS) != 0},
                             {"live", {{"used", used}, {"capacity", capacity}, {"max_live", st.max_live}}},
                             {"sites", {{"used", sites}, {"capacity", st.max_sites}}},
                             {"kernel_memory_bytes", geometry.kernel_bytes()},
@@ -65,6 +67,9 @@ Runner add_status(CLI::App &app, Context &ctx) {
     std::strftime(since, sizeof since, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
     fmt::print("pool tagging:    enabled since {} ({})\n", since, format_duration_ns(age));
     fmt::print("pools:           {}\n", model::PoolSet{st.pools_mask}.to_string());
+    if (st.sample_every > 1)
+      fmt::print("sampling:        about 1 in {} allocations (counts are estimates)\n", st.sample_every);
+    if (st.flags & PT_STATE_NULL_PROGRAMS) fmt::print("null programs:   nothing is counted (benchmark floor)\n");
     fmt::print("live table:      {} of {} slots ({:.1f}%)\n", format_count(used), format_count(capacity),
                capacity ? 100.0 * static_cast<double>(used) / static_cast<double>(capacity) : 0.0);
     fmt::print("sites:           {} of {}\n", format_count(sites), format_count(st.max_sites));

@@ -65,6 +65,8 @@ std::vector<CodeRange> program_images(::pooltag_bpf *skel) {
 Result<TableGeometry> TableGeometry::from(const EnableOptions &options) {
   if (options.max_live < 1024 || options.max_live > (1ull << 28))
     return Error{fmt::format("--max-live {} is out of range (1024 .. 268435456)", options.max_live), kExitUsage};
+  if (options.sample_every < 1 || options.sample_every > 65536)
+    return Error{fmt::format("--sample {} is out of range (1 .. 65536)", options.sample_every), kExitUsage};
   if (options.max_sites < 256 || options.max_sites > (1u << 20))
     return Error{fmt::format("--max-sites {} is out of range (256 .. 1048576)", options.max_sites), kExitUsage};
   TableGeometry g;
@@ -99,6 +101,9 @@ Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &
   const auto &g = self->geometry_;
   skel->rodata->live_bucket_mask = g.live_buckets - 1;
   skel->rodata->site_mask = g.max_sites - 1;
+  skel->rodata->null_programs = options.null_programs;
+  if (options.sample_every > 1)
+    skel->rodata->sample_threshold = static_cast<uint32_t>((1ull << 32) / options.sample_every);
   struct Sized {
     bpf_map *map;
     uint64_t entries;
@@ -136,6 +141,8 @@ Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &
   st.max_sites = g.max_sites;
   st.max_live = options.max_live;
   st.allocator_ranges = static_cast<uint32_t>(ranges.size());
+  st.sample_every = std::max<uint32_t>(options.sample_every, 1);
+  st.flags = options.null_programs ? PT_STATE_NULL_PROGRAMS : 0;
   uint32_t zero = 0;
   if (bpf_map_update_elem(bpf_map__fd(skel->maps.state), &zero, &st, BPF_ANY) != 0)
     return error_from_errno("cannot write the state map");

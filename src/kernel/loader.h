@@ -21,6 +21,8 @@ struct EnableOptions {
   model::PoolSet pools = model::PoolSet::defaults();
   uint64_t max_live = 1u << 20;  // live allocations the table has room for
   uint32_t max_sites = 1u << 14;
+  uint32_t sample_every = 1;   // track about 1 in N allocations (1 = all)
+  bool null_programs = false;  // benchmark floor: attach programs that do nothing
 };
 
 // Table geometry derived from the options: powers of two, as the programs

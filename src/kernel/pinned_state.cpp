@@ -180,6 +180,7 @@ Result<model::Snapshot> PinnedState::snapshot() const {
   snap.taken_at_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
   snap.live_capacity = static_cast<uint64_t>(state_.live_buckets) * PT_BUCKET_SLOTS;
   snap.live_used = live_used();
+  snap.sample_every = std::max<uint32_t>(state_.sample_every, 1);
 
   // Per-CPU stats in batches: one syscall per chunk instead of per site.
   const uint32_t n = state_.max_sites;
@@ -232,8 +233,9 @@ Result<model::Snapshot> PinnedState::snapshot() const {
       sample.site.cache.assign(s.cache, strnlen(s.cache, sizeof(s.cache)));
     else if (sample.site.pool == model::Pool::Slab && ready)
       sample.site.cache = kmalloc_cache_name(s.variant);
-    sample.counts = model::Counts{t.allocs, t.frees, t.alloc_bytes, t.free_bytes, t.untracked, t.untracked_bytes,
-                                  t.implicit_frees};
+    const uint64_t k = snap.sample_every;  // sampled: scale to estimates
+    sample.counts = model::Counts{t.allocs * k,    t.frees * k,           t.alloc_bytes * k,   t.free_bytes * k,
+                                  t.untracked * k, t.untracked_bytes * k, t.implicit_frees * k};
     snap.sites.push_back(std::move(sample));
   }
 

@@ -83,6 +83,10 @@ struct Snapshot {
   uint64_t free_unmatched = 0;    // frees of addresses allocated before enable: expected
   uint64_t live_capacity = 0;
   uint64_t live_used = 0;
+  // Sampling: 1 = every allocation tracked, counts exact; N > 1 = about one
+  // in N tracked and every count scaled by N: estimates (docs/engine.md#sampling).
+  uint32_t sample_every = 1;
+  bool estimated() const { return sample_every > 1; }
 };
 
 // Anything that produces snapshots: the kernel, a recording, a process.

@@ -94,6 +94,9 @@ std::string render_used_text(const model::TagTable &table, const model::Snapshot
     out += fmt::format("Pool tagging on since {} ({}), tags by {}\n", local_time(snapshot.enabled_since_ns),
                        format_duration_ns(age), options.grouping);
   }
+  if (snapshot.estimated())
+    out += fmt::format("Estimates: about 1 in {} allocations tracked, counts scaled by {}\n", snapshot.sample_every,
+                       snapshot.sample_every);
   out += sort_description(options.sort, options.sort_pool) + "\n\n";
   out += "Pool Used:\n";
   std::string line = fmt::format("{:<{}} ", "", tag_width);
@@ -172,6 +175,8 @@ nlohmann::json used_json(const model::TagTable &table, const model::Snapshot &sn
           {"taken_at_ns", snapshot.taken_at_ns},
           {"grouping", options.grouping},
           {"pools", snapshot.pools.to_string()},
+          {"sample_every", snapshot.sample_every},
+          {"estimated", snapshot.estimated()},
           {"tags", tags},
           {"totals", totals},
           {"lost", losses_json(snapshot.losses)},

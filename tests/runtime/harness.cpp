@@ -55,7 +55,7 @@ std::string read_all(int fd) {
 
 CommandResult run_pooltag(const std::vector<std::string> &args) {
   int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) return {};
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) return {};
   // built before fork: the directory is named after this (parent) process
   std::vector<std::string> all = {POOLTAG_BINARY, "--pin-dir", test_pin_dir()};
   all.insert(all.end(), args.begin(), args.end());
@@ -114,7 +114,9 @@ TagCounts counts_of(const nlohmann::json &used, const std::string &tag, const st
 
 Program::Program(const std::vector<std::string> &argv) {
   int in_pipe[2], out_pipe[2];
-  if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0) return;
+  // close-on-exec: a program started later must not inherit these ends,
+  // or this program never sees EOF on its stdin
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0) return;
   pid_ = fork();
   if (pid_ == 0) {
     dup2(in_pipe[0], 0);

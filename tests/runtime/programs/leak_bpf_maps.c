@@ -27,10 +27,14 @@ int main(int argc, char **argv)
 {
 	const char *kind = argc > 1 ? argv[1] : "percpu";
 	int n = argc > 2 ? atoi(argv[2]) : 100;
-	struct rlimit rl = {n + 64, n + 64};
+	struct rlimit rl = {n + 64, n + 64}; /* the hard limit may not rise: raise it only when needed */
 	int *fds = calloc(n, sizeof(int));
 	char line[64];
 
+	struct rlimit old;
+
+	if (getrlimit(RLIMIT_NOFILE, &old) == 0 && old.rlim_max >= rl.rlim_max)
+		rl.rlim_max = old.rlim_max;
 	if (!fds || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
 		perror("leak_bpf_maps: setup");
 		return 1;

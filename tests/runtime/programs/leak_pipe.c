@@ -11,10 +11,14 @@
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 100;
-	struct rlimit rl = {2 * n + 64, 2 * n + 64};
+	struct rlimit rl = {2 * n + 64, 2 * n + 64}; /* the hard limit may not rise: raise it only when needed */
 	int (*fds)[2] = calloc(n, sizeof(*fds));
 	char line[64];
 
+	struct rlimit old;
+
+	if (getrlimit(RLIMIT_NOFILE, &old) == 0 && old.rlim_max >= rl.rlim_max)
+		rl.rlim_max = old.rlim_max;
 	if (!fds || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
 		perror("leak_pipe: setup");
 		return 1;
