@@ -15,6 +15,9 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#define EEXIST 17
+#define ENOMEM 12
+
 /* Load-time settings, written by the loader before load. */
 const volatile __u32 live_bucket_mask = 0; /* buckets - 1, a power of two */
 const volatile __u32 site_mask = 0;        /* sites - 1, a power of two */
@@ -79,6 +82,48 @@ struct {
 	__uint(max_entries, 1);
 } state SEC(".maps");
 
+/* Stacks, recorded only for sites marked PT_SITE_STACKS or PT_SITE_HIT:
+ * a stack walk costs 1-2 us, too much for every allocation. Sized by the
+ * loader (depth and entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, PT_DEFAULT_STACK_DEPTH * sizeof(__u64));
+	__uint(max_entries, 1);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct pt_stack_stats);
+	__uint(max_entries, 1); /* sized by the loader, same as stacks */
+} stack_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* sized by the loader */
+} hit_events SEC(".maps");
+
+/* Sites whose live objects the dump iterator reads (1 = dump). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1); /* sized by the loader, same as sites */
+} dump_sites SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct pt_dump_request);
+	__uint(max_entries, 1);
+} dump_request SEC(".maps");
+
+/* The hit tag, as in Windows' nt!PoolHitTag: a variable that lives in the
+ * kernel. Each is its own data section, so each is its own map to pin. */
+struct pt_tag_selector poolhittag SEC(".data.poolhittag");
+struct pt_tag_selector stacktags SEC(".data.stacktags");
+
 struct stack_scratch {
 	__u64 ips[PT_ATTRIBUTION_DEPTH];
 };
@@ -124,7 +169,46 @@ static __always_inline struct pt_site_stats *stats_of(__u32 site)
  * states than the verifier accepts. A call costs a few nanoseconds.
  */
 
-/* Returns the site slot for (call_site, variant, pool), claiming a free slot
+static __always_inline bool selector_has(struct pt_tag_selector *sel, __u64 call_site)
+{
+	__u32 lo = 0, hi = sel->range_count;
+
+	if (!sel->active)
+		return false;
+	if (sel->all)
+		return true;
+	if (hi > PT_MAX_TAG_RANGES)
+		hi = PT_MAX_TAG_RANGES;
+	for (int step = 0; step < 7 && lo < hi; step++) {
+		__u32 mid = (lo + hi) / 2;
+
+		if (mid >= PT_MAX_TAG_RANGES)
+			return false;
+		if (call_site < sel->ranges[mid].start)
+			hi = mid;
+		else if (call_site >= sel->ranges[mid].end)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* Flags of a site seen for the first time: does it belong to the hit tag
+ * or to the stack tags? (Existing sites are marked by user space.) */
+__noinline __u32 pt_new_site_flags(__u64 call_site)
+{
+	__u32 flags = 0;
+
+	if (selector_has(&poolhittag, call_site))
+		flags |= PT_SITE_HIT;
+	if (selector_has(&stacktags, call_site))
+		flags |= PT_SITE_STACKS;
+	return flags;
+}
+
+/* Returns the site slot for (call_site, variant, pool), with the site's
+ * PT_SITE_HIT/STACKS flags above PT_SITE_FLAG_SHIFT, claiming a free slot
  * the first time a site is seen. Two CPUs racing on a new site may each
  * claim a slot: user space groups sites by tag, so a duplicate costs a slot,
  * never a count. */
@@ -152,12 +236,12 @@ __noinline __u32 pt_site_slot(__u64 call_site, __u64 variant, __u32 pool, __u64 
 			s->pool = pool;
 			if (cache_name)
 				bpf_probe_read_kernel_str(s->cache, sizeof(s->cache), (const void *)cache_name);
-			s->flags = PT_SITE_READY;
-			return slot;
+			s->flags = PT_SITE_READY | pt_new_site_flags(call_site);
+			return slot | ((s->flags & ~PT_SITE_READY) << PT_SITE_FLAG_SHIFT);
 		}
 		if (key == fp && (s->flags & PT_SITE_READY) && s->call_site == call_site &&
 		    s->variant == variant && s->pool == pool)
-			return slot;
+			return slot | ((s->flags & ~PT_SITE_READY) << PT_SITE_FLAG_SHIFT);
 	}
 	count(PT_CNT_SITE_OVERFLOW);
 	return PT_SITE_OVERFLOW;
@@ -223,10 +307,19 @@ __noinline int pt_bucket_release(__u32 bucket, int i, __u64 addr)
 	return __sync_val_compare_and_swap(&b->addr[i], addr, 0) == addr;
 }
 
-static __always_inline void charge_free(__u32 site, __u32 size, bool implicit)
+static __always_inline void charge_free(__u32 site, __u32 size, __s32 stack_id, bool implicit)
 {
 	struct pt_site_stats *st = stats_of(site);
 
+	if (stack_id >= 0) {
+		__u32 sid = stack_id;
+		struct pt_stack_stats *ss = bpf_map_lookup_elem(&stack_stats, &sid);
+
+		if (ss) {
+			__sync_fetch_and_add(&ss->frees, 1);
+			__sync_fetch_and_add(&ss->free_bytes, size);
+		}
+	}
 	if (!st)
 		return;
 	__sync_fetch_and_add(&st->frees, 1);
@@ -237,7 +330,7 @@ static __always_inline void charge_free(__u32 site, __u32 size, bool implicit)
 	}
 }
 
-__noinline int pt_track_alloc(__u64 addr, __u64 size, __u32 site)
+__noinline int pt_track_alloc(__u64 addr, __u64 size, __u32 site, __s32 stack_id)
 {
 	struct pt_site_stats *st;
 	struct pt_live_entry *e;
@@ -265,7 +358,7 @@ __noinline int pt_track_alloc(__u64 addr, __u64 size, __u32 site)
 		slot = ba * PT_BUCKET_SLOTS + i;
 		e = bpf_map_lookup_elem(&live_entries, &slot);
 		if (e)
-			charge_free(e->site, e->size, true);
+			charge_free(e->site, e->size, e->stack_id, true);
 	} else {
 		/* Two choices, the emptier bucket first: buckets stay balanced,
 		 * so one rarely overflows before the table is full. */
@@ -291,22 +384,36 @@ __noinline int pt_track_alloc(__u64 addr, __u64 size, __u32 site)
 	}
 	__sync_fetch_and_add(&st->allocs, 1);
 	__sync_fetch_and_add(&st->alloc_bytes, size);
+	if (stack_id >= 0) {
+		__u32 sid = stack_id;
+		struct pt_stack_stats *ss = bpf_map_lookup_elem(&stack_stats, &sid);
+
+		if (ss) {
+			__sync_fetch_and_add(&ss->allocs, 1);
+			__sync_fetch_and_add(&ss->alloc_bytes, size);
+			ss->site = site;
+		}
+	}
 	if (!e)
 		return 0;
 	e->alloc_ns = bpf_ktime_get_ns();
 	e->site = site;
 	e->size = (__u32)size;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->stack_id = -1;
+	e->stack_id = stack_id;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->addr = addr; /* last: a reader that sees it sees the fields above (x86 TSO) */
 	return 0;
 }
 
-__noinline int pt_track_free(__u64 addr)
+/* Returns 0 when the address was not tracked, else
+ * size << 32 | site flags << PT_SITE_FLAG_SHIFT | site, with the flags read
+ * only while a hit tag is set (the free path's only reason to look). */
+__noinline __u64 pt_track_free(__u64 addr)
 {
 	struct pt_live_entry *e;
-	__u32 ba, bb, slot, site, size;
+	__u32 ba, bb, slot, site, size, flags = 0;
+	__s32 stack_id;
 	int i;
 
 	if (!addr)
@@ -330,10 +437,88 @@ __noinline int pt_track_free(__u64 addr)
 	 * claimed and rewritten by another CPU */
 	site = e->site;
 	size = e->size;
+	stack_id = e->stack_id;
 	if (!pt_bucket_release(ba, i, addr))
 		return 0; /* a racing free of the same address (double free) won */
-	charge_free(site, size, false);
+	charge_free(site, size, stack_id, false);
+	if (poolhittag.active) {
+		struct pt_site *s = bpf_map_lookup_elem(&sites, &site);
+
+		if (s)
+			flags = s->flags & PT_SITE_HIT;
+	}
+	return ((__u64)size << 32) | (flags << PT_SITE_FLAG_SHIFT) | (site & 0xffffff);
+}
+
+static __always_inline __s32 take_stack(void *ctx)
+{
+	long id = bpf_get_stackid(ctx, &stacks, 0);
+
+	if (id >= 0)
+		return (__s32)id;
+	if (id == -EEXIST)
+		count(PT_CNT_STACK_COLLISIONS);
+	else if (id == -ENOMEM)
+		count(PT_CNT_STACK_FULL);
+	else
+		count(PT_CNT_STACK_FAILED);
+	return -1;
+}
+
+#define PT_SIGSTOP 19
+
+/* One hit event to user space; with --stop-task the task that caused it
+ * is stopped, the nearest thing to the debugger breaking in. */
+__noinline int pt_emit_hit(__u32 kind, __u64 addr, __u64 size, __u32 site, __s32 stack_id)
+{
+	struct pt_hit_event *ev = bpf_ringbuf_reserve(&hit_events, sizeof(*ev), 0);
+	struct task_struct *task;
+	__u64 id;
+
+	if (!ev) {
+		count(PT_CNT_HIT_DROPS);
+		return 0;
+	}
+	id = bpf_get_current_pid_tgid();
+	ev->time_ns = bpf_ktime_get_ns();
+	ev->addr = addr;
+	ev->size = size;
+	ev->site = site;
+	ev->stack_id = stack_id;
+	ev->pid = id >> 32;
+	ev->tid = (__u32)id;
+	ev->kind = kind;
+	ev->stopped = 0;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	task = bpf_get_current_task_btf();
+	/* only user tasks: stopping a kernel thread could hang the machine */
+	if ((poolhittag.flags & PT_HIT_STOP_TASK) && task && task->mm && !(task->flags & 0x00200000 /* PF_KTHREAD */))
+		ev->stopped = bpf_send_signal(PT_SIGSTOP) == 0;
+	bpf_ringbuf_submit(ev, 0);
+	count(PT_CNT_HIT_EVENTS);
 	return 0;
+}
+
+/* The part of every allocation program after the site is known. */
+static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size, __u32 site_and_flags)
+{
+	__u32 site = site_and_flags & 0xffffff;
+	__u32 flags = site_and_flags >> PT_SITE_FLAG_SHIFT;
+	__s32 stack_id = -1;
+
+	if (flags & (PT_SITE_STACKS | PT_SITE_HIT))
+		stack_id = take_stack(ctx);
+	pt_track_alloc(addr, size, site, stack_id);
+	if ((flags & PT_SITE_HIT) && poolhittag.active)
+		pt_emit_hit(PT_HIT_ALLOC, addr, size, site, stack_id);
+}
+
+static __always_inline void on_free(void *ctx, __u64 addr)
+{
+	__u64 r = pt_track_free(addr);
+
+	if (r & ((__u64)PT_SITE_HIT << PT_SITE_FLAG_SHIFT))
+		pt_emit_hit(PT_HIT_FREE, addr, r >> 32, r & 0xffffff, take_stack(ctx));
 }
 
 /* Binary search of the sorted allocator code ranges; unused entries at the
@@ -408,7 +593,7 @@ int BPF_PROG(pt_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_
 
 	if (skip_event((__u64)ptr))
 		return 0;
-	pt_track_alloc((__u64)ptr, bytes_alloc, pt_site_slot(call_site, variant, PT_POOL_SLAB, 0));
+	on_alloc(ctx, (__u64)ptr, bytes_alloc, pt_site_slot(call_site, variant, PT_POOL_SLAB, 0));
 	return 0;
 }
 
@@ -417,7 +602,7 @@ int BPF_PROG(pt_kfree, unsigned long call_site, const void *ptr)
 {
 	if (skip_event((__u64)ptr))
 		return 0;
-	pt_track_free((__u64)ptr);
+	on_free(ctx, (__u64)ptr);
 	return 0;
 }
 
@@ -435,7 +620,7 @@ int BPF_PROG(pt_kmem_cache_alloc, unsigned long call_site, const void *ptr, stru
 	 * will not pass the typed cache pointer itself as an integer). */
 	__u64 name = (__u64)BPF_CORE_READ(s, name);
 
-	pt_track_alloc((__u64)ptr, size, pt_site_slot(call_site, name, PT_POOL_SLAB, name));
+	on_alloc(ctx, (__u64)ptr, size, pt_site_slot(call_site, name, PT_POOL_SLAB, name));
 	return 0;
 }
 
@@ -444,7 +629,7 @@ int BPF_PROG(pt_kmem_cache_free, unsigned long call_site, const void *ptr, const
 {
 	if (skip_event((__u64)ptr))
 		return 0;
-	pt_track_free((__u64)ptr);
+	on_free(ctx, (__u64)ptr);
 	return 0;
 }
 
@@ -455,7 +640,7 @@ int BPF_PROG(pt_percpu_alloc, unsigned long call_site, bool reserved, bool is_at
 	/* bytes_alloc is the size on every CPU together: what the heap loses */
 	if (skip_event((__u64)ptr))
 		return 0;
-	pt_track_alloc((__u64)ptr, bytes_alloc, pt_site_slot(call_site, 0, PT_POOL_PERCPU, 0));
+	on_alloc(ctx, (__u64)ptr, bytes_alloc, pt_site_slot(call_site, 0, PT_POOL_PERCPU, 0));
 	return 0;
 }
 
@@ -464,7 +649,7 @@ int BPF_PROG(pt_percpu_free, void *base_addr, int off, void *ptr)
 {
 	if (skip_event((__u64)ptr))
 		return 0;
-	pt_track_free((__u64)ptr);
+	on_free(ctx, (__u64)ptr);
 	return 0;
 }
 
@@ -474,7 +659,7 @@ int BPF_PROG(pt_vmap_alloc, unsigned long addr, unsigned long size, unsigned lon
 {
 	if (failed || skip_event(addr))
 		return 0;
-	pt_track_alloc(addr, size, pt_site_slot(caller_from_stack(ctx), 0, PT_POOL_VMALLOC, 0));
+	on_alloc(ctx, addr, size, pt_site_slot(caller_from_stack(ctx), 0, PT_POOL_VMALLOC, 0));
 	return 0;
 }
 
@@ -483,7 +668,7 @@ int BPF_PROG(pt_vmap_free, unsigned long va_start, unsigned long nr_lazy, unsign
 {
 	if (skip_event(va_start))
 		return 0;
-	pt_track_free(va_start);
+	on_free(ctx, va_start);
 	return 0;
 }
 
@@ -499,8 +684,7 @@ int BPF_PROG(pt_page_alloc, struct page *page, unsigned int order, gfp_t gfp_fla
 	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
 	if (!key || skip_event(key))
 		return 0;
-	pt_track_alloc(key, 4096ULL << order,
-		       pt_site_slot(caller_from_stack(ctx), order, PT_POOL_PAGE, 0));
+	on_alloc(ctx, key, 4096ULL << order, pt_site_slot(caller_from_stack(ctx), order, PT_POOL_PAGE, 0));
 	return 0;
 }
 
@@ -514,6 +698,70 @@ int BPF_PROG(pt_page_free, struct page *page, unsigned int order)
 	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
 	if (skip_event(key))
 		return 0;
-	pt_track_free(key);
+	on_free(ctx, key);
+	return 0;
+}
+
+/* The dump iterator: walks the live entries, and for the sites user space
+ * asked for, emits a record and the first bytes of each object, read with
+ * bpf_probe_read_kernel (there is no /proc/kcore). An object freed while
+ * it is read is skipped: the key is checked again after the read. */
+struct dump_scratch {
+	struct pt_dump_record hdr;
+	__u8 data[PT_MAX_DUMP_BYTES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dump_scratch);
+	__uint(max_entries, 1);
+} dump_scratch_map SEC(".maps");
+
+SEC("iter/bpf_map_elem")
+int pt_dump(struct bpf_iter__bpf_map_elem *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct pt_live_entry *e = ctx->value;
+	__u32 *key = ctx->key;
+	struct pt_dump_request *req;
+	struct pt_live_bucket *b;
+	struct dump_scratch *sc;
+	__u32 zero = 0, slot, bucket, site, n, *want;
+	__u64 addr;
+
+	if (!key || !e)
+		return 0;
+	addr = e->addr;
+	if (!addr)
+		return 0;
+	site = e->site;
+	want = bpf_map_lookup_elem(&dump_sites, &site);
+	if (!want || !*want)
+		return 0;
+	slot = *key;
+	bucket = slot / PT_BUCKET_SLOTS;
+	b = bpf_map_lookup_elem(&live_keys, &bucket);
+	if (!b || b->addr[slot & (PT_BUCKET_SLOTS - 1)] != addr)
+		return 0;
+	req = bpf_map_lookup_elem(&dump_request, &zero);
+	sc = bpf_map_lookup_elem(&dump_scratch_map, &zero);
+	if (!req || !sc)
+		return 0;
+	n = req->bytes;
+	if (n > e->size)
+		n = e->size;
+	if (n > PT_MAX_DUMP_BYTES)
+		n = PT_MAX_DUMP_BYTES;
+	if (n == 0 || bpf_probe_read_kernel(sc->data, n, (const void *)addr) != 0)
+		n = 0;
+	if (b->addr[slot & (PT_BUCKET_SLOTS - 1)] != addr)
+		return 0; /* freed while being read */
+	sc->hdr.addr = addr;
+	sc->hdr.slot = slot;
+	sc->hdr.bytes = n;
+	bpf_seq_write(seq, &sc->hdr, sizeof(sc->hdr));
+	if (n > 0 && n <= PT_MAX_DUMP_BYTES)
+		bpf_seq_write(seq, sc->data, n);
 	return 0;
 }

@@ -58,7 +58,10 @@ struct pt_site {
 	char cache[PT_CACHE_NAME_LEN]; /* slab cache name, when the pool has one */
 };
 
-#define PT_SITE_READY 1u /* all fields written; readers skip sites without it */
+#define PT_SITE_READY 1u  /* all fields written; readers skip sites without it */
+#define PT_SITE_HIT 2u    /* charged to the hit tag: events to user space, stacks */
+#define PT_SITE_STACKS 4u /* record the allocation stack of each allocation */
+#define PT_SITE_FLAG_SHIFT 24 /* pt_site_slot() returns slot | flags << 24 */
 
 /* Per-site counters, one copy per CPU (PERCPU_ARRAY, same index as sites). */
 struct pt_site_stats {
@@ -84,6 +87,11 @@ enum pt_counter {
 	PT_CNT_IMPLICIT_FREES,   /* frees never seen, found when the address came back */
 	PT_CNT_STACK_ERRORS,     /* stack walks that failed (page/vmalloc attribution) */
 	PT_CNT_NO_CALLER,        /* stack walks that found no frame outside the allocator */
+	PT_CNT_STACK_COLLISIONS, /* stacks not stored: their hash bucket holds another stack */
+	PT_CNT_STACK_FULL,       /* stacks not stored: stack table full */
+	PT_CNT_STACK_FAILED,     /* stack walks for stored stacks that failed otherwise */
+	PT_CNT_HIT_EVENTS,       /* hit events delivered to the ring buffer */
+	PT_CNT_HIT_DROPS,        /* hit events lost: ring buffer full */
 	PT_CNT_COUNT,
 };
 
@@ -102,6 +110,72 @@ struct pt_code_range {
 	__u64 end; /* exclusive */
 };
 
+/* Per-stack counters (PERCPU_ARRAY indexed by stack id): the split of a
+ * site by allocation stack (`--by stack`). */
+struct pt_stack_stats {
+	__u64 allocs;
+	__u64 frees;
+	__u64 alloc_bytes;
+	__u64 free_bytes;
+	__u32 site;      /* the site whose allocations took this stack */
+	__u32 reserved;
+};
+
+/* A tag as the kernel sees it: code ranges of call sites (sorted, exclusive
+ * end). New sites are marked when their call site falls in a range; sites
+ * that exist are marked by user space. Two of these are globals of the BPF
+ * object, pinned: the hit tag (PoolHitTag) and the stack tags. */
+#define PT_TAG_LEN 64
+#define PT_MAX_TAG_RANGES 64
+
+struct pt_tag_selector {
+	__u32 active;      /* 0 = no tag */
+	__u32 all;         /* every site matches */
+	__u32 flags;       /* PT_HIT_* */
+	__u32 range_count;
+	__u64 generation;  /* bumped by every change */
+	char tag[PT_TAG_LEN]; /* the tag as typed, NUL-padded (what `db` shows) */
+	struct pt_code_range ranges[PT_MAX_TAG_RANGES];
+};
+
+#define PT_HIT_STOP_TASK 1u /* SIGSTOP the task that caused each hit */
+
+enum pt_hit_kind {
+	PT_HIT_ALLOC = 1,
+	PT_HIT_FREE = 2,
+};
+
+struct pt_hit_event {
+	__u64 time_ns;  /* bpf_ktime_get_ns() */
+	__u64 addr;
+	__u64 size;
+	__u32 site;
+	__s32 stack_id; /* allocation stack for allocs, free path for frees */
+	__u32 pid;      /* thread group id */
+	__u32 tid;
+	__u32 kind;     /* enum pt_hit_kind */
+	__u32 stopped;  /* 1 when --stop-task sent SIGSTOP */
+	char comm[16];
+};
+
+#define PT_DEFAULT_STACK_DEPTH 32
+#define PT_MAX_STACK_DEPTH 127
+
+/* Request for the dump iterator: which sites' live objects to dump, how
+ * many bytes of each. */
+#define PT_MAX_DUMP_BYTES 4096
+
+struct pt_dump_request {
+	__u32 bytes;
+	__u32 reserved;
+};
+
+struct pt_dump_record {
+	__u64 addr;
+	__u32 slot;
+	__u32 bytes; /* followed by `bytes` bytes of the object */
+};
+
 /* Written once by `pooltag enable` into the pinned "state" map; readers use
  * it to interpret the other maps. */
 struct pt_state {
@@ -115,7 +189,9 @@ struct pt_state {
 	__u32 allocator_ranges;
 	__u32 flags;          /* PT_STATE_* */
 	__u32 sample_every;   /* 1 = every allocation; N = about 1 in N */
-	__u32 reserved;
+	__u32 stack_depth;
+	__u32 stack_entries;
+	__u32 hit_buffer_bytes;
 };
 
 #define PT_STATE_NULL_PROGRAMS 1u /* benchmark floor: programs return at once */

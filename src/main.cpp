@@ -33,6 +33,10 @@ int main(int argc, char **argv) {
   runners["status"] = cli::add_status(app, ctx);
   runners["used"] = cli::add_used(app, ctx);
   runners["mon"] = cli::add_mon(app, ctx);
+  runners["hit"] = cli::add_hit(app, ctx);
+  runners["stacks"] = cli::add_stacks(app, ctx);
+  runners["find"] = cli::add_find(app, ctx);
+  runners["pool"] = cli::add_pool(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,4 +1,7 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "cli/commands.h"
 #include "common/units.h"
@@ -21,6 +24,10 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     std::string pools = "slab,percpu,vmalloc";
     uint32_t sample = 1;
     bool null_programs = false;
+    std::vector<std::string> stacks;
+    uint32_t stack_depth = 32;
+    std::string stack_entries = "16K";
+    std::string hit_buffer = "1M";
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--max-live", args->max_live,
@@ -37,6 +44,16 @@ Runner add_enable(CLI::App &app, Context &ctx) {
                   "Track about 1 in N allocations, chosen by address so an allocation and its free are both in or "
                   "both out; counts are scaled by N and shown as estimates")
       ->capture_default_str();
+  cmd->add_option("--stacks", args->stacks,
+                  "Record the kernel stack of each allocation of the tags (by caller) matching this pattern; "
+                  "repeatable; '*' takes every allocation's stack (expensive). Change later with 'pooltag stacks'");
+  cmd->add_option("--stack-depth", args->stack_depth, "Frames kept per recorded stack (4 .. 127)")
+      ->capture_default_str();
+  cmd->add_option("--stack-entries", args->stack_entries,
+                  "Distinct stacks the stack table holds; stacks beyond it are counted as lost")
+      ->capture_default_str();
+  cmd->add_option("--hit-buffer", args->hit_buffer, "Bytes of the ring buffer that carries hit events")
+      ->capture_default_str();
   // The benchmark floor (bench/): programs attached that return at once.
   cmd->add_flag("--null", args->null_programs)->group("");
   return [args, &ctx]() {
@@ -47,8 +64,18 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     auto max_sites = parse_size(args->max_sites);
     if (!max_sites) return report(max_sites.error());
     if (*max_sites > UINT32_MAX) return report(Error{"--max-sites is too large", kExitUsage});
+    auto stack_entries = parse_size(args->stack_entries);
+    if (!stack_entries) return report(stack_entries.error());
+    auto hit_buffer = parse_size(args->hit_buffer);
+    if (!hit_buffer) return report(hit_buffer.error());
+    if (*stack_entries > UINT32_MAX || *hit_buffer > UINT32_MAX)
+      return report(Error{"--stack-entries or --hit-buffer is too large", kExitUsage});
     kernel::EnableOptions options{*pools, *max_live, static_cast<uint32_t>(*max_sites), args->sample,
                                   args->null_programs};
+    options.stack_patterns = args->stacks;
+    options.stack_depth = args->stack_depth;
+    options.stack_entries = static_cast<uint32_t>(*stack_entries);
+    options.hit_buffer_bytes = static_cast<uint32_t>(*hit_buffer);
     symbols::FileKallsymsSource kallsyms(ctx.kallsyms_path);
     auto report_or = kernel::enable(ctx.pin_dir, options, *ctx.system, kallsyms);
     if (!report_or) return report(report_or.error());
@@ -60,6 +87,11 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     if (args->sample > 1)
       fmt::print("sampling about 1 in {} allocations: counts are estimates\n", args->sample);
     if (args->null_programs) fmt::print("null programs: nothing is counted (benchmark floor)\n");
+    if (!args->stacks.empty())
+      fmt::print("stacks recorded for: {}{}\n", fmt::join(args->stacks, " "),
+                 std::find(args->stacks.begin(), args->stacks.end(), "*") != args->stacks.end()
+                     ? " (every allocation: a stack walk each, expect a large slowdown)"
+                     : "");
     return 0;
   };
 }

@@ -35,12 +35,16 @@ Runner add_status(CLI::App &app, Context &ctx) {
     auto snap = ps.snapshot();
     if (!snap) return report(snap.error());
     auto programs = ps.programs();
+    auto hit = ps.read_selector(kernel::PinnedState::Selector::HitTag);
+    auto stack_tags = ps.read_selector(kernel::PinnedState::Selector::StackTags);
+    std::string hit_tag = hit && hit->active ? std::string(hit->tag) : "";
+    std::string stacks = stack_tags && stack_tags->active ? std::string(stack_tags->tag) : "";
     uint64_t capacity = static_cast<uint64_t>(st.live_buckets) * PT_BUCKET_SLOTS;
     uint64_t used = snap->live_used;
     size_t sites = snap->sites.size();
     uint64_t now = ctx.system->realtime_ns();
     uint64_t age = now > st.enabled_realtime_ns ? now - st.enabled_realtime_ns : 0;
-    kernel::TableGeometry geometry{st.live_buckets, st.max_sites};
+    kernel::TableGeometry geometry{st.live_buckets, st.max_sites, st.stack_depth, st.stack_entries};
 
     if (*json) {
       nlohmann::json progs = nlohmann::json::array();
@@ -57,6 +61,8 @@ Runner add_status(CLI::App &app, Context &ctx) {
                             {"sites", {{"used", sites}, {"capacity", st.max_sites}}},
                             {"kernel_memory_bytes", geometry.kernel_bytes()},
                             {"lost", views::losses_json(snap->losses)},
+                            {"hit_tag", hit_tag.empty() ? nlohmann::json(nullptr) : nlohmann::json(hit_tag)},
+                            {"stacks", stacks.empty() ? nlohmann::json(nullptr) : nlohmann::json(stacks)},
                             {"free_unmatched", snap->free_unmatched},
                             {"programs", progs}};
       fmt::print("{}\n", out.dump());
@@ -73,6 +79,8 @@ Runner add_status(CLI::App &app, Context &ctx) {
     fmt::print("live table:      {} of {} slots ({:.1f}%)\n", format_count(used), format_count(capacity),
                capacity ? 100.0 * static_cast<double>(used) / static_cast<double>(capacity) : 0.0);
     fmt::print("sites:           {} of {}\n", format_count(sites), format_count(st.max_sites));
+    fmt::print("hit tag:         {}\n", hit_tag.empty() ? "none" : hit_tag);
+    fmt::print("stacks for:      {}\n", stacks.empty() ? "none (the hit tag's allocations only)" : stacks);
     fmt::print("kernel memory:   {}\n", format_bytes_short(geometry.kernel_bytes()));
     fmt::print("pinned at:       {}\n", ctx.pin_dir);
     fmt::print("unmatched frees: {} (allocated before enable or untracked: ignored)\n",

@@ -17,6 +17,10 @@ Runner add_disable(CLI::App &app, Context &ctx);
 Runner add_status(CLI::App &app, Context &ctx);
 Runner add_used(CLI::App &app, Context &ctx);
 Runner add_mon(CLI::App &app, Context &ctx);
+Runner add_hit(CLI::App &app, Context &ctx);
+Runner add_stacks(CLI::App &app, Context &ctx);
+Runner add_find(CLI::App &app, Context &ctx);
+Runner add_pool(CLI::App &app, Context &ctx);
 
 // Prints "pooltag: <message>" to stderr and returns the error's exit code.
 int report(const Error &error);

@@ -11,6 +11,7 @@
 
 #include "kernel/attribution.h"
 #include "kernel/pinned_state.h"
+#include "kernel/selector.h"
 #include "pooltag.h"
 
 namespace pooltag::kernel {
@@ -76,7 +77,13 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
   auto ranges = allocator_ranges(*symbols, allocator_function_patterns(), PT_MAX_ALLOCATOR_RANGES - 16);
   if (!ranges) return ranges.error();
 
-  auto loader = TaggingLoader::load(options, *ranges, system.realtime_ns(), system.monotonic_ns());
+  EnableOptions resolved = options;
+  if (!options.stack_patterns.empty()) {
+    auto stacks = select_call_sites(*symbols, options.stack_patterns, model::Grouping::Caller, nullptr);
+    if (!stacks) return stacks.error();
+    resolved.stacks = std::move(*stacks);
+  }
+  auto loader = TaggingLoader::load(resolved, *ranges, system.realtime_ns(), system.monotonic_ns());
   if (!loader) return loader.error();
   if (auto st = (*loader)->attach(); !st) return st.error();
 

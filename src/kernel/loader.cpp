@@ -69,7 +69,17 @@ Result<TableGeometry> TableGeometry::from(const EnableOptions &options) {
     return Error{fmt::format("--sample {} is out of range (1 .. 65536)", options.sample_every), kExitUsage};
   if (options.max_sites < 256 || options.max_sites > (1u << 20))
     return Error{fmt::format("--max-sites {} is out of range (256 .. 1048576)", options.max_sites), kExitUsage};
+  if (options.stack_depth < 4 || options.stack_depth > PT_MAX_STACK_DEPTH)
+    return Error{fmt::format("--stack-depth {} is out of range (4 .. {})", options.stack_depth, PT_MAX_STACK_DEPTH),
+                 kExitUsage};
+  if (options.stack_entries < 256 || options.stack_entries > (1u << 22))
+    return Error{fmt::format("--stack-entries {} is out of range (256 .. 4194304)", options.stack_entries),
+                 kExitUsage};
+  if (options.hit_buffer_bytes < 4096 || options.hit_buffer_bytes > (1u << 30))
+    return Error{fmt::format("--hit-buffer {} is out of range (4K .. 1G)", options.hit_buffer_bytes), kExitUsage};
   TableGeometry g;
+  g.stack_depth = options.stack_depth;
+  g.stack_entries = std::bit_ceil(options.stack_entries);
   g.live_buckets = static_cast<uint32_t>(std::bit_ceil((options.max_live + PT_BUCKET_SLOTS - 1) / PT_BUCKET_SLOTS));
   g.max_sites = std::bit_ceil(options.max_sites);
   return g;
@@ -80,7 +90,8 @@ uint64_t TableGeometry::live_slots() const { return static_cast<uint64_t>(live_b
 uint64_t TableGeometry::kernel_bytes() const {
   uint64_t cpus = static_cast<uint64_t>(std::max(libbpf_num_possible_cpus(), 1));
   return live_buckets * sizeof(pt_live_bucket) + live_slots() * sizeof(pt_live_entry) +
-         static_cast<uint64_t>(max_sites) * (sizeof(pt_site) + cpus * sizeof(pt_site_stats));
+         static_cast<uint64_t>(max_sites) * (sizeof(pt_site) + cpus * sizeof(pt_site_stats) + sizeof(uint32_t)) +
+         static_cast<uint64_t>(stack_entries) * (stack_depth * sizeof(uint64_t) + cpus * sizeof(pt_stack_stats));
 }
 
 Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &options,
@@ -109,10 +120,16 @@ Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &
     uint64_t entries;
   };
   for (auto [map, entries] : {Sized{skel->maps.live_keys, g.live_buckets}, Sized{skel->maps.live_entries, g.live_slots()},
-                              Sized{skel->maps.sites, g.max_sites}, Sized{skel->maps.site_stats, g.max_sites}}) {
+                              Sized{skel->maps.sites, g.max_sites}, Sized{skel->maps.site_stats, g.max_sites},
+                              Sized{skel->maps.dump_sites, g.max_sites}, Sized{skel->maps.stacks, g.stack_entries},
+                              Sized{skel->maps.stack_stats, g.stack_entries},
+                              Sized{skel->maps.hit_events, std::bit_ceil(options.hit_buffer_bytes)}}) {
     if (int err = bpf_map__set_max_entries(map, static_cast<uint32_t>(entries)); err != 0)
       return libbpf_error(fmt::format("cannot size map {}", bpf_map__name(map)), err);
   }
+  if (int err = bpf_map__set_value_size(skel->maps.stacks, g.stack_depth * sizeof(uint64_t)); err != 0)
+    return libbpf_error("cannot size the stack table", err);
+  fill_selector(options.stacks, 0, skel->data_stacktags->stacktags);
   for (const auto &pp : programs_of(skel)) bpf_program__set_autoload(pp.program, options.pools.has(pp.pool));
 
   // load
@@ -143,6 +160,9 @@ Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &
   st.allocator_ranges = static_cast<uint32_t>(ranges.size());
   st.sample_every = std::max<uint32_t>(options.sample_every, 1);
   st.flags = options.null_programs ? PT_STATE_NULL_PROGRAMS : 0;
+  st.stack_depth = g.stack_depth;
+  st.stack_entries = g.stack_entries;
+  st.hit_buffer_bytes = std::bit_ceil(options.hit_buffer_bytes);
   uint32_t zero = 0;
   if (bpf_map_update_elem(bpf_map__fd(skel->maps.state), &zero, &st, BPF_ANY) != 0)
     return error_from_errno("cannot write the state map");
@@ -157,7 +177,28 @@ Status TaggingLoader::attach() {
       return libbpf_error(fmt::format("cannot attach {}", bpf_program__name(pp.program)), errno);
     links_.emplace_back(bpf_program__name(pp.program), link);
   }
+  // The dump iterator walks the live entries; its pinned link is a file
+  // whose every read runs it.
+  union bpf_iter_link_info info {};
+  info.map.map_fd = static_cast<uint32_t>(bpf_map__fd(skel_->maps.live_entries));
+  DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof(info));
+  bpf_link *iter = bpf_program__attach_iter(skel_->progs.pt_dump, &opts);
+  if (iter == nullptr) return libbpf_error("cannot attach the dump iterator", errno);
+  links_.emplace_back("pt_dump", iter);
   return Ok{};
+}
+
+void fill_selector(const TagSelection &selection, uint32_t flags, pt_tag_selector &out) {
+  pt_tag_selector sel{};
+  sel.active = selection.empty() ? 0 : 1;
+  sel.all = selection.all ? 1 : 0;
+  sel.flags = flags;
+  sel.generation = out.generation + 1;
+  size_t n = std::min<size_t>(selection.ranges.size(), PT_MAX_TAG_RANGES);
+  sel.range_count = static_cast<uint32_t>(n);
+  for (size_t i = 0; i < n; ++i) sel.ranges[i] = {selection.ranges[i].start, selection.ranges[i].end};
+  std::strncpy(sel.tag, selection.text.c_str(), sizeof(sel.tag) - 1);
+  out = sel;
 }
 
 Status TaggingLoader::pin(const std::string &dir) {
@@ -174,7 +215,10 @@ Status TaggingLoader::pin(const std::string &dir) {
       {pins::kState, skel->maps.state},         {pins::kLiveKeys, skel->maps.live_keys},
       {pins::kLiveEntries, skel->maps.live_entries}, {pins::kSites, skel->maps.sites},
       {pins::kSiteStats, skel->maps.site_stats}, {pins::kCounters, skel->maps.counters},
-      {pins::kAllocatorRanges, skel->maps.allocator_ranges}};
+      {pins::kAllocatorRanges, skel->maps.allocator_ranges}, {pins::kStacks, skel->maps.stacks},
+      {pins::kStackStats, skel->maps.stack_stats},   {pins::kHitEvents, skel->maps.hit_events},
+      {pins::kPoolHitTag, skel->maps.data_poolhittag}, {pins::kStackTags, skel->maps.data_stacktags},
+      {pins::kDumpSites, skel->maps.dump_sites},     {pins::kDumpRequest, skel->maps.dump_request}};
   for (auto [name, map] : maps) {
     if (int err = bpf_map__pin(map, pins::path(dir, name).c_str()); err != 0)
       return fail(libbpf_error(fmt::format("cannot pin map {}", name), err));

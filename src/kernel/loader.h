@@ -11,11 +11,20 @@
 #include "common/result.h"
 #include "kernel/attribution.h"
 #include "model/snapshot.h"
+#include "pooltag.h"
 
 struct bpf_link;
 struct pooltag_bpf;  // the generated skeleton (build/bpf/pooltag_bpf.skel.h)
 
 namespace pooltag::kernel {
+
+// Code ranges of the call sites a tag pattern selects (kernel/selector.h).
+struct TagSelection {
+  bool all = false;
+  std::vector<CodeRange> ranges;  // of call sites, sorted, exclusive ends
+  std::string text;               // the patterns as typed
+  bool empty() const { return !all && ranges.empty() && text.empty(); }
+};
 
 struct EnableOptions {
   model::PoolSet pools = model::PoolSet::defaults();
@@ -23,6 +32,11 @@ struct EnableOptions {
   uint32_t max_sites = 1u << 14;
   uint32_t sample_every = 1;   // track about 1 in N allocations (1 = all)
   bool null_programs = false;  // benchmark floor: attach programs that do nothing
+  uint32_t stack_depth = 32;          // frames kept per recorded stack
+  uint32_t stack_entries = 1u << 14;  // distinct stacks the stack table holds
+  uint32_t hit_buffer_bytes = 1u << 20;
+  std::vector<std::string> stack_patterns;  // --stacks: tags (by caller) whose allocations carry stacks
+  TagSelection stacks;                      // what enable() computed from them
 };
 
 // Table geometry derived from the options: powers of two, as the programs
@@ -30,10 +44,16 @@ struct EnableOptions {
 struct TableGeometry {
   uint32_t live_buckets = 0;
   uint32_t max_sites = 0;
+  uint32_t stack_depth = 0;
+  uint32_t stack_entries = 0;
   static Result<TableGeometry> from(const EnableOptions &options);
   uint64_t live_slots() const;
   uint64_t kernel_bytes() const;  // memory the maps take, per-CPU parts included
 };
+
+// Fills a pinned tag selector (the hit tag or the stack tags) from a
+// selection; the generation goes up by one.
+void fill_selector(const TagSelection &selection, uint32_t flags, pt_tag_selector &out);
 
 class TaggingLoader {
  public:

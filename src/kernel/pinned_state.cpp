@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -57,10 +58,10 @@ MappedArray::~MappedArray() {
   if (data_ != nullptr) munmap(data_, bytes_);
 }
 
-Result<MappedArray> MappedArray::map(int fd, size_t bytes, const std::string &what) {
+Result<MappedArray> MappedArray::map(int fd, size_t bytes, const std::string &what, bool writable) {
   MappedArray m;
   m.bytes_ = page_round(bytes);
-  void *p = mmap(nullptr, m.bytes_, PROT_READ, MAP_SHARED, fd, 0);
+  void *p = mmap(nullptr, m.bytes_, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) return error_from_errno("cannot map " + what);
   m.data_ = p;
   return m;
@@ -90,7 +91,14 @@ Result<std::unique_ptr<PinnedState>> PinnedState::open(const std::string &dir) {
                           {pins::kSiteStats, &s->stats_fd_},
                           {pins::kCounters, &s->counters_fd_},
                           {pins::kLiveKeys, &s->live_keys_fd_},
-                          {pins::kLiveEntries, &s->live_entries_fd_}}) {
+                          {pins::kLiveEntries, &s->live_entries_fd_},
+                          {pins::kStacks, &s->stacks_fd_},
+                          {pins::kStackStats, &s->stack_stats_fd_},
+                          {pins::kHitEvents, &s->hit_events_fd_},
+                          {pins::kPoolHitTag, &s->poolhittag_fd_},
+                          {pins::kStackTags, &s->stacktags_fd_},
+                          {pins::kDumpSites, &s->dump_sites_fd_},
+                          {pins::kDumpRequest, &s->dump_request_fd_}}) {
     if (auto st = get(name, *fd); !st) {
       if (state_fd >= 0) close(state_fd);
       return st.error();
@@ -104,7 +112,8 @@ Result<std::unique_ptr<PinnedState>> PinnedState::open(const std::string &dir) {
     return Error{fmt::format("pinned state at {} has format {}, this pooltag reads {}: run 'pooltag disable' and "
                              "enable again",
                              dir, s->state_.version, PT_STATE_VERSION)};
-  auto sites = MappedArray::map(s->sites_fd_, sizeof(pt_site) * s->state_.max_sites, "the site table");
+  // writable: marking sites for the hit tag and stack tags writes their flags
+  auto sites = MappedArray::map(s->sites_fd_, sizeof(pt_site) * s->state_.max_sites, "the site table", true);
   if (!sites) return sites.error();
   s->sites_ = std::move(*sites);
   auto keys = MappedArray::map(s->live_keys_fd_, sizeof(pt_live_bucket) * s->state_.live_buckets, "the live table");
@@ -114,7 +123,8 @@ Result<std::unique_ptr<PinnedState>> PinnedState::open(const std::string &dir) {
 }
 
 PinnedState::~PinnedState() {
-  for (int fd : {sites_fd_, stats_fd_, counters_fd_, live_keys_fd_, live_entries_fd_})
+  for (int fd : {sites_fd_, stats_fd_, counters_fd_, live_keys_fd_, live_entries_fd_, stacks_fd_, stack_stats_fd_,
+                 hit_events_fd_, poolhittag_fd_, stacktags_fd_, dump_sites_fd_, dump_request_fd_})
     if (fd >= 0) close(fd);
 }
 
@@ -225,14 +235,7 @@ Result<model::Snapshot> PinnedState::snapshot() const {
     bool ready = (s.flags & PT_SITE_READY) != 0;
     if (!ready && i != PT_SITE_OVERFLOW) continue;
     if (t.allocs == 0 && t.frees == 0 && t.untracked == 0) continue;
-    model::SiteSample sample;
-    sample.site.code_address = ready ? s.call_site : 0;
-    sample.site.pool = static_cast<model::Pool>(std::min<uint32_t>(s.pool, model::kPoolCount - 1));
-    sample.site.variant = s.variant;
-    if (s.cache[0] != '\0')
-      sample.site.cache.assign(s.cache, strnlen(s.cache, sizeof(s.cache)));
-    else if (sample.site.pool == model::Pool::Slab && ready)
-      sample.site.cache = kmalloc_cache_name(s.variant);
+    model::SiteSample sample = describe_site(i);
     const uint64_t k = snap.sample_every;  // sampled: scale to estimates
     sample.counts = model::Counts{t.allocs * k,    t.frees * k,           t.alloc_bytes * k,   t.free_bytes * k,
                                   t.untracked * k, t.untracked_bytes * k, t.implicit_frees * k};
@@ -240,6 +243,10 @@ Result<model::Snapshot> PinnedState::snapshot() const {
   }
 
   pt_counters c = counters();
+  snap.losses.stack_collisions = c.v[PT_CNT_STACK_COLLISIONS];
+  snap.losses.stack_full = c.v[PT_CNT_STACK_FULL];
+  snap.losses.stack_errors += c.v[PT_CNT_STACK_FAILED];
+  snap.losses.hit_drops = c.v[PT_CNT_HIT_DROPS];
   snap.losses.untracked = c.v[PT_CNT_LIVE_FULL];
   snap.losses.implicit_frees = c.v[PT_CNT_IMPLICIT_FREES];
   snap.losses.site_overflow = c.v[PT_CNT_SITE_OVERFLOW];
@@ -248,6 +255,156 @@ Result<model::Snapshot> PinnedState::snapshot() const {
   snap.free_unmatched = c.v[PT_CNT_FREE_UNMATCHED];
   for (const auto &p : programs()) snap.losses.recursion_misses += p.recursion_misses;
   return snap;
+}
+
+model::SiteSample PinnedState::describe_site(uint32_t slot) const {
+  const auto *sites = static_cast<const pt_site *>(sites_.data());
+  model::SiteSample sample;
+  sample.id = slot;
+  if (slot >= state_.max_sites) return sample;
+  const pt_site &s = sites[slot];
+  bool ready = (s.flags & PT_SITE_READY) != 0;
+  sample.site.code_address = ready ? s.call_site : 0;
+  sample.site.pool = static_cast<model::Pool>(std::min<uint32_t>(s.pool, model::kPoolCount - 1));
+  sample.site.variant = s.variant;
+  if (s.cache[0] != '\0')
+    sample.site.cache.assign(s.cache, strnlen(s.cache, sizeof(s.cache)));
+  else if (sample.site.pool == model::Pool::Slab && ready)
+    sample.site.cache = kmalloc_cache_name(s.variant);
+  return sample;
+}
+
+Result<std::vector<model::LiveAllocation>> PinnedState::live(const std::function<bool(uint32_t site)> &want) const {
+  uint64_t slots = static_cast<uint64_t>(state_.live_buckets) * PT_BUCKET_SLOTS;
+  if (live_entries_.data() == nullptr) {
+    auto m = MappedArray::map(live_entries_fd_, slots * sizeof(pt_live_entry), "the live entries");
+    if (!m) return m.error();
+    live_entries_ = std::move(*m);
+  }
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  uint64_t now_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+  const auto *keys = static_cast<const uint64_t *>(live_keys_.data());
+  const auto *entries = static_cast<const pt_live_entry *>(live_entries_.data());
+  std::vector<model::LiveAllocation> out;
+  for (uint64_t i = 0; i < slots; ++i) {
+    uint64_t key = keys[i];
+    if (key == 0) continue;
+    pt_live_entry e = entries[i];
+    // torn or reused while read: the entry's copy of the key must agree
+    if (e.addr != key || keys[i] != key) continue;
+    if (!want(e.site)) continue;
+    model::LiveAllocation a;
+    a.address = e.addr;
+    a.size = e.size;
+    a.age_ns = now_ns > e.alloc_ns ? now_ns - e.alloc_ns : 0;
+    a.pid = e.pid;
+    a.comm.assign(e.comm, strnlen(e.comm, sizeof(e.comm)));
+    a.site = e.site;
+    a.stack_id = e.stack_id;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::vector<uint64_t> PinnedState::stack(int32_t stack_id) const {
+  std::vector<uint64_t> ips(state_.stack_depth);
+  if (stack_id < 0 || ips.empty()) return {};
+  uint32_t id = static_cast<uint32_t>(stack_id);
+  if (bpf_map_lookup_elem(stacks_fd_, &id, ips.data()) != 0) return {};
+  while (!ips.empty() && ips.back() == 0) ips.pop_back();
+  return ips;
+}
+
+Result<std::vector<std::pair<uint32_t, pt_stack_stats>>> PinnedState::stack_counts() const {
+  const int ncpu = possible_cpus();
+  std::vector<pt_stack_stats> per_cpu(static_cast<size_t>(ncpu));
+  std::vector<std::pair<uint32_t, pt_stack_stats>> out;
+  // only ids present in the stack table can have counts
+  uint32_t key = 0, next = 0;
+  bool first = true;
+  while (bpf_map_get_next_key(stacks_fd_, first ? nullptr : &key, &next) == 0) {
+    first = false;
+    key = next;
+    if (bpf_map_lookup_elem(stack_stats_fd_, &key, per_cpu.data()) != 0) continue;
+    pt_stack_stats total{};
+    for (const auto &c : per_cpu) {
+      total.allocs += c.allocs;
+      total.frees += c.frees;
+      total.alloc_bytes += c.alloc_bytes;
+      total.free_bytes += c.free_bytes;
+      if (c.allocs != 0) total.site = c.site;
+    }
+    if (total.allocs != 0 || total.frees != 0) out.emplace_back(key, total);
+  }
+  return out;
+}
+
+Result<std::map<uint64_t, std::vector<uint8_t>>> PinnedState::dump(const std::vector<uint32_t> &sites,
+                                                                   uint32_t bytes) const {
+  std::map<uint64_t, std::vector<uint8_t>> out;
+  pt_dump_request req{std::min<uint32_t>(bytes, PT_MAX_DUMP_BYTES), 0};
+  uint32_t zero = 0, one = 1;
+  if (bpf_map_update_elem(dump_request_fd_, &zero, &req, BPF_ANY) != 0)
+    return error_from_errno("cannot write the dump request");
+  for (uint32_t s : sites)
+    if (bpf_map_update_elem(dump_sites_fd_, &s, &one, BPF_ANY) != 0) return error_from_errno("cannot select sites");
+  std::string path = pins::path(dir_, pins::kDumpIterator);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  std::string data;
+  int err = 0;
+  if (fd < 0) {
+    err = errno;
+  } else {
+    char buf[1 << 16];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) data.append(buf, static_cast<size_t>(n));
+    if (n < 0) err = errno;
+    close(fd);
+  }
+  for (uint32_t s : sites) bpf_map_update_elem(dump_sites_fd_, &s, &zero, BPF_ANY);
+  if (err != 0) return error_from_errno("cannot run the dump iterator " + path, err);
+  size_t pos = 0;
+  while (pos + sizeof(pt_dump_record) <= data.size()) {
+    pt_dump_record rec;
+    std::memcpy(&rec, data.data() + pos, sizeof rec);
+    pos += sizeof rec;
+    if (pos + rec.bytes > data.size()) break;
+    out[rec.addr].assign(data.begin() + static_cast<std::ptrdiff_t>(pos),
+                         data.begin() + static_cast<std::ptrdiff_t>(pos + rec.bytes));
+    pos += rec.bytes;
+  }
+  return out;
+}
+
+Result<pt_tag_selector> PinnedState::read_selector(Selector which) const {
+  pt_tag_selector sel{};
+  uint32_t zero = 0;
+  if (bpf_map_lookup_elem(selector_fd(which), &zero, &sel) != 0) return error_from_errno("cannot read the tag selector");
+  return sel;
+}
+
+Status PinnedState::write_selector(Selector which, const pt_tag_selector &value) const {
+  uint32_t zero = 0;
+  if (bpf_map_update_elem(selector_fd(which), &zero, &value, BPF_ANY) != 0)
+    return error_from_errno("cannot write the tag selector");
+  return Ok{};
+}
+
+Result<size_t> PinnedState::mark_sites(uint32_t flag, const std::function<bool(const model::SiteSample &)> &want) const {
+  auto *sites = static_cast<pt_site *>(sites_.writable_data());
+  size_t marked = 0;
+  for (uint32_t i = 0; i < state_.max_sites; ++i) {
+    pt_site &s = sites[i];
+    if (!(__atomic_load_n(&s.flags, __ATOMIC_RELAXED) & PT_SITE_READY)) continue;
+    if (want(describe_site(i))) {
+      __atomic_fetch_or(&s.flags, flag, __ATOMIC_RELAXED);
+      ++marked;
+    } else {
+      __atomic_fetch_and(&s.flags, ~flag, __ATOMIC_RELAXED);
+    }
+  }
+  return marked;
 }
 
 Status remove_pins(const std::string &dir) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,8 +30,9 @@ class MappedArray {
   MappedArray(MappedArray &&o) noexcept;
   MappedArray &operator=(MappedArray &&o) noexcept;
   ~MappedArray();
-  static Result<MappedArray> map(int fd, size_t bytes, const std::string &what);
+  static Result<MappedArray> map(int fd, size_t bytes, const std::string &what, bool writable = false);
   const void *data() const { return data_; }
+  void *writable_data() const { return data_; }
   size_t size() const { return bytes_; }
 
  private:
@@ -50,6 +53,26 @@ class PinnedState {
 
   // Sites with their counts summed over CPUs, loss counters, live fill.
   Result<model::Snapshot> snapshot() const;
+
+  // Outstanding allocations of the sites `want` accepts (by site slot).
+  Result<std::vector<model::LiveAllocation>> live(const std::function<bool(uint32_t site)> &want) const;
+  // The return addresses of a recorded stack, innermost first.
+  std::vector<uint64_t> stack(int32_t stack_id) const;
+  // Per-stack counters (allocs, frees, bytes, the site), by stack id.
+  Result<std::vector<std::pair<uint32_t, pt_stack_stats>>> stack_counts() const;
+  // Reads the first `bytes` bytes of every live object of `sites` through the
+  // dump iterator: address -> bytes. Objects freed meanwhile are absent.
+  Result<std::map<uint64_t, std::vector<uint8_t>>> dump(const std::vector<uint32_t> &sites, uint32_t bytes) const;
+
+  // The pinned tag selectors: the hit tag (PoolHitTag) and the stack tags.
+  enum class Selector { HitTag, StackTags };
+  Result<pt_tag_selector> read_selector(Selector which) const;
+  Status write_selector(Selector which, const pt_tag_selector &value) const;
+  // Sets `flag` on the sites `want` accepts and clears it on the others;
+  // returns how many have it.
+  Result<size_t> mark_sites(uint32_t flag, const std::function<bool(const model::SiteSample &)> &want) const;
+
+  int hit_events_fd() const { return hit_events_fd_; }
   std::vector<ProgramInfo> programs() const;
   uint64_t live_used() const;  // occupied live-table slots
   pt_counters counters() const;
@@ -58,8 +81,14 @@ class PinnedState {
   PinnedState() = default;
   std::string dir_;
   pt_state state_{};
+  model::SiteSample describe_site(uint32_t slot) const;
+  int selector_fd(Selector which) const { return which == Selector::HitTag ? poolhittag_fd_ : stacktags_fd_; }
+
   int sites_fd_ = -1, stats_fd_ = -1, counters_fd_ = -1, live_keys_fd_ = -1, live_entries_fd_ = -1;
+  int stacks_fd_ = -1, stack_stats_fd_ = -1, hit_events_fd_ = -1, poolhittag_fd_ = -1, stacktags_fd_ = -1;
+  int dump_sites_fd_ = -1, dump_request_fd_ = -1;
   MappedArray sites_, live_keys_;
+  mutable MappedArray live_entries_;  // mapped on first use: 48 bytes a slot
 };
 
 // Removes every pin in `dir` and the directory: detaches the programs and

@@ -60,6 +60,32 @@ struct Site {
 struct SiteSample {
   Site site;
   Counts counts;
+  uint32_t id = 0;  // the source's handle for the site (the kernel's site slot)
+};
+
+// One outstanding allocation, as a source's live table has it.
+struct LiveAllocation {
+  uint64_t address = 0;
+  uint64_t size = 0;
+  uint64_t age_ns = 0;
+  uint32_t pid = 0;
+  std::string comm;
+  uint32_t site = 0;      // SiteSample::id
+  int32_t stack_id = -1;  // -1: no stack recorded
+};
+
+// One allocation or free of the hit tag, as it happened (PoolHitTag).
+struct HitEvent {
+  enum class Kind { Alloc, Free } kind = Kind::Alloc;
+  uint64_t time_ns = 0;  // CLOCK_MONOTONIC
+  uint64_t address = 0;
+  uint64_t size = 0;
+  uint32_t site = 0;  // SiteSample::id
+  uint32_t pid = 0;
+  uint32_t tid = 0;
+  std::string comm;
+  bool stopped = false;        // the task was sent SIGSTOP (--stop-task)
+  std::vector<uint64_t> stack;  // return addresses, innermost first
 };
 
 // Everything that could not be counted exactly. Readers print any that is
@@ -71,6 +97,9 @@ struct Losses {
   uint64_t recursion_misses = 0;  // program runs the kernel skipped (nested tracepoints)
   uint64_t stack_errors = 0;      // stack walks that failed (vmalloc/page attribution)
   uint64_t no_caller = 0;         // stacks with no frame outside the allocator
+  uint64_t stack_collisions = 0;  // stacks not stored: hash bucket taken by another stack
+  uint64_t stack_full = 0;        // stacks not stored: stack table full
+  uint64_t hit_drops = 0;         // hit events lost: ring buffer full
   bool any() const;
 };
 

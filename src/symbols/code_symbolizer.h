@@ -14,6 +14,7 @@ class KernelCodeSymbolizer : public model::CodeSymbolizer {
     if (!r) return std::nullopt;
     return model::CodeLocation{r->symbol->name, std::string(r->module_name())};
   }
+  std::string describe(uint64_t address) const override { return symbols_.describe(address); }
 
  private:
   const KernelSymbols &symbols_;

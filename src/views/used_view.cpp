@@ -66,6 +66,16 @@ std::vector<std::string> loss_lines(const model::Losses &l) {
                               format_count(l.recursion_misses)));
   if (l.stack_errors)
     out.push_back(fmt::format("{} stack walks failed: allocations charged to <unknown>", format_count(l.stack_errors)));
+  if (l.stack_collisions)
+    out.push_back(fmt::format("{} stacks not recorded: their hash bucket holds another stack (enable with a larger "
+                              "--stack-entries)",
+                              format_count(l.stack_collisions)));
+  if (l.stack_full)
+    out.push_back(fmt::format("{} stacks not recorded: stack table full (enable with a larger --stack-entries)",
+                              format_count(l.stack_full)));
+  if (l.hit_drops)
+    out.push_back(fmt::format("{} hit events lost: ring buffer full (enable with a larger --hit-buffer)",
+                              format_count(l.hit_drops)));
   if (l.no_caller)
     out.push_back(fmt::format("{} stacks had no frame outside the allocator: charged to <unknown>",
                               format_count(l.no_caller)));
@@ -75,7 +85,9 @@ std::vector<std::string> loss_lines(const model::Losses &l) {
 nlohmann::json losses_json(const model::Losses &l) {
   return {{"untracked", l.untracked},           {"implicit_frees", l.implicit_frees},
           {"site_overflow", l.site_overflow},   {"recursion_misses", l.recursion_misses},
-          {"stack_errors", l.stack_errors},     {"no_caller", l.no_caller}};
+          {"stack_errors", l.stack_errors},     {"no_caller", l.no_caller},
+          {"stack_collisions", l.stack_collisions}, {"stack_full", l.stack_full},
+          {"hit_drops", l.hit_drops}};
 }
 
 std::string render_used_text(const model::TagTable &table, const model::Snapshot &snapshot,

@@ -1,0 +1,170 @@
+// pooltag find (!poolfind) and pooltag pool (!pool): the outstanding
+// allocations of the live table, found by tag or by address.
+#include <fmt/format.h>
+
+#include <charconv>
+#include <map>
+
+#include "cli/commands.h"
+#include "cli/reader.h"
+#include "common/units.h"
+#include "views/find_view.h"
+#include "views/stack_view.h"
+
+namespace pooltag::cli {
+
+namespace {
+
+// Stack frames by id, read and symbolized once per id.
+views::FrameSource memoized_frames(const Reader &r) {
+  auto cache = std::make_shared<std::map<int32_t, std::vector<std::string>>>();
+  return [&r, cache](int32_t id) {
+    auto it = cache->find(id);
+    if (it == cache->end()) it = cache->emplace(id, views::stack_frames(r.state().stack(id), r.symbolizer())).first;
+    return it->second;
+  };
+}
+
+Result<uint64_t> parse_address(std::string text) {
+  if (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0) text = text.substr(2);
+  text.erase(std::remove(text.begin(), text.end(), '`'), text.end());  // WinDbg's ffff8881`00001000
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, 16);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size())
+    return Error{fmt::format("bad address '{}' (hex, e.g. ffff888100001000)", text), kExitUsage};
+  return v;
+}
+
+}  // namespace
+
+Runner add_find(CLI::App &app, Context &ctx) {
+  auto *cmd = app.add_subcommand(
+      "find", "The outstanding allocations of TAG (like !poolfind): grouped by stack, largest first, or listed "
+              "with --list, with hex dumps of their first bytes");
+  struct FindArgs {
+    std::string tag;
+    std::string pool;
+    TagArgs tags;
+    bool list = false;
+    std::string older_than;
+    bool json = false;
+    uint32_t dump = 0;
+  };
+  auto args = std::make_shared<FindArgs>();
+  cmd->add_option("TAG", args->tag, "Tag or pattern (* ?)")->required();
+  cmd->add_option("POOL", args->pool, "Only this pool type: slab, percpu, vmalloc or page");
+  add_tag_options(cmd, args->tags);
+  cmd->add_flag("--list", args->list, "List every allocation (address, size, age, pid, comm)");
+  cmd->add_option("--older-than", args->older_than, "Only allocations older than this (e.g. 30s, 5m)");
+  cmd->add_flag("--json", args->json, "Print {\"groups\":[...], \"allocations\":[...]}");
+  cmd->add_option("--dump", args->dump,
+                  "Hex dump the first N bytes of each listed object (read from kernel memory by BPF; implies "
+                  "--list; kmemleak shows 32)")
+      ->expected(0, 1)
+      ->default_str("32");
+  return [args, cmd, &ctx]() {
+    std::optional<model::Pool> pool;
+    if (!args->pool.empty()) {
+      pool = model::parse_pool(args->pool);
+      if (!pool)
+        return report(Error{fmt::format("unknown pool type '{}' (slab, percpu, vmalloc, page)", args->pool),
+                            kExitUsage});
+    }
+    uint64_t older_than = 0;
+    if (!args->older_than.empty()) {
+      auto d = parse_duration_ns(args->older_than);
+      if (!d) return report(d.error());
+      older_than = *d;
+    }
+    bool dumping = cmd->count("--dump") > 0;
+    uint32_t dump_bytes = dumping ? (args->dump == 0 ? 32 : args->dump) : 0;
+    if (dump_bytes > PT_MAX_DUMP_BYTES)
+      return report(Error{fmt::format("--dump {} is too large (at most {})", dump_bytes, PT_MAX_DUMP_BYTES),
+                          kExitUsage});
+    auto reader = Reader::open(ctx, args->tags, "find");
+    if (!reader) return report(reader.error());
+    auto &r = **reader;
+    auto snapshot = r.state().snapshot();
+    if (!snapshot) return report(snapshot.error());
+
+    std::map<uint32_t, const model::SiteSample *> wanted;
+    for (const auto &s : snapshot->sites)
+      if (r.matches(s, args->tag, pool)) wanted[s.id] = &s;
+    auto live = r.state().live([&](uint32_t site) { return wanted.count(site) != 0; });
+    if (!live) return report(live.error());
+    std::vector<model::LiveAllocation> allocations;
+    for (auto &a : *live)
+      if (a.age_ns >= older_than) allocations.push_back(std::move(a));
+    std::sort(allocations.begin(), allocations.end(),
+              [](const auto &a, const auto &b) { return a.age_ns != b.age_ns ? a.age_ns > b.age_ns : a.address < b.address; });
+
+    std::map<uint64_t, std::vector<uint8_t>> dumps;
+    if (dumping && !allocations.empty()) {
+      std::vector<uint32_t> sites;
+      for (const auto &[id, _] : wanted) sites.push_back(id);
+      auto d = r.state().dump(sites, dump_bytes);
+      if (!d) return report(d.error());
+      dumps = std::move(*d);
+      // objects freed while they were read are not shown
+      std::erase_if(allocations, [&](const auto &a) { return dumps.count(a.address) == 0; });
+    }
+    auto frames = memoized_frames(r);
+    auto groups = views::group_by_stack(allocations, frames);
+    views::FindViewOptions opts;
+    opts.tag = args->tag;
+    opts.list = args->list || dumping;
+    opts.dumps = dumping ? &dumps : nullptr;
+    opts.describe_site = [&](uint32_t site) -> std::pair<std::string, std::string> {
+      auto it = wanted.find(site);
+      if (it == wanted.end()) return {"", ""};
+      return {r.tagger().tag_of(it->second->site).tag, std::string(model::pool_name(it->second->site.pool))};
+    };
+    if (args->json)
+      fmt::print("{}\n", views::find_json(groups, allocations, opts, frames).dump());
+    else
+      fmt::print("{}", views::render_find_text(groups, allocations, opts, frames));
+    return 0;
+  };
+}
+
+Runner add_pool(CLI::App &app, Context &ctx) {
+  auto *cmd = app.add_subcommand(
+      "pool", "Which tracked allocation contains ADDRESS (like !pool): start, size, tag, pool, age, stack");
+  struct PoolArgs {
+    std::string address;
+    TagArgs tags;
+  };
+  auto args = std::make_shared<PoolArgs>();
+  cmd->add_option("ADDRESS", args->address, "Kernel address in hex")->required();
+  add_tag_options(cmd, args->tags);
+  return [args, &ctx]() {
+    auto address = parse_address(args->address);
+    if (!address) return report(address.error());
+    auto reader = Reader::open(ctx, args->tags, "pool");
+    if (!reader) return report(reader.error());
+    auto &r = **reader;
+    auto live = r.state().live([](uint32_t) { return true; });
+    if (!live) return report(live.error());
+    const model::LiveAllocation *hit = nullptr;
+    for (const auto &a : *live)
+      if (*address >= a.address && *address - a.address < std::max<uint64_t>(a.size, 1)) hit = &a;
+    if (hit == nullptr) {
+      fmt::print("{:016x} is not in a tracked allocation\n", *address);
+      return static_cast<int>(kExitError);
+    }
+    auto snapshot = r.state().snapshot();
+    if (!snapshot) return report(snapshot.error());
+    model::Site site;
+    for (const auto &s : snapshot->sites)
+      if (s.id == hit->site) site = s.site;
+    fmt::print("{:016x} is inside an allocation of tag '{}':\n", *address, r.tagger().tag_of(site).tag);
+    fmt::print("  start {:016x}  size {}  offset 0x{:x}  pool {}  age {}  by {} ({})\n", hit->address, hit->size,
+               *address - hit->address, model::pool_name(site.pool), format_duration_ns(hit->age_ns), hit->comm,
+               hit->pid);
+    if (site.code_address != 0) fmt::print("  allocated at {}\n", r.symbolizer().describe(site.code_address));
+    if (hit->stack_id >= 0) fmt::print("{}", views::render_kb(r.state().stack(hit->stack_id), r.symbolizer()));
+    return 0;
+  };
+}
+
+}  // namespace pooltag::cli
