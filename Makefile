@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh machine, as root:
 #   make run   installs what is missing, builds, enables tagging, starts the live view
 #   make test  installs what is missing, builds, runs every test
+#   make bench installs what is missing (and bpftrace, BCC), builds bench/,
+#              measures pooltag's overhead (docs/performance.md)
 # Installing (docs/install.md):
 #   make install [PREFIX=/usr] [DESTDIR=...]   cmake --install (default prefix /usr/local)
 #   make deb                                   $(BUILD)/pooltag_VERSION_ARCH.deb, with CPack
@@ -24,6 +26,15 @@ run: build
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure
+
+# The overhead benchmark: bpftrace is its external reference, BCC is there to
+# show whether its memleak runs on this kernel. Results: bench/results/*.json.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--repetitions 9 --workloads eventfd".
+bench:
+	@scripts/install-deps.sh bpftrace bpfcc-tools
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOOLTAG_BENCH=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target pooltag pooltag-bench pooltag-churn
+	@$(BUILD)/bench/pooltag-bench $(BENCH_ARGS)
 
 install: build
 	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))

@@ -1,0 +1,151 @@
+#include "churn.h"
+
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+
+#include <array>
+#include <cerrno>
+#include <thread>
+
+namespace pooltag::bench {
+
+namespace {
+
+constexpr std::array<std::pair<Workload, std::string_view>, 4> kNames = {
+    {{Workload::Eventfd, "eventfd"}, {Workload::Pipe, "pipe"}, {Workload::Socketpair, "socketpair"},
+     {Workload::Mixed, "mixed"}}};
+
+// One per thread, on its own cache line: the counters must not be the
+// bottleneck the benchmark measures.
+struct alignas(64) ThreadState {
+  std::atomic<uint64_t> ops{0};
+  int error = 0;
+};
+
+bool close_pair(const int fds[2]) {
+  bool ok = close(fds[0]) == 0;
+  return close(fds[1]) == 0 && ok;
+}
+
+}  // namespace
+
+std::string_view workload_name(Workload w) {
+  for (auto [k, name] : kNames)
+    if (k == w) return name;
+  return "?";
+}
+
+std::optional<Workload> parse_workload(std::string_view name) {
+  for (auto [k, n] : kNames)
+    if (n == name) return k;
+  return std::nullopt;
+}
+
+const std::vector<Workload> &all_workloads() {
+  static const std::vector<Workload> all = {Workload::Eventfd, Workload::Pipe, Workload::Socketpair,
+                                            Workload::Mixed};
+  return all;
+}
+
+std::vector<std::string> own_tags(Workload w) {
+  switch (w) {
+    case Workload::Eventfd:
+      return {"do_eventfd"};
+    case Workload::Pipe:
+      return {"alloc_pipe_info"};
+    case Workload::Socketpair:
+      return {"sk_prot_alloc", "sock_alloc_inode"};
+    case Workload::Mixed:
+      return {"do_eventfd", "alloc_pipe_info", "sk_prot_alloc", "sock_alloc_inode"};
+  }
+  return {};
+}
+
+unsigned kinds_per_op(Workload w) { return w == Workload::Mixed ? 3 : 1; }
+
+bool churn_op(Workload w, uint64_t i) {
+  if (w == Workload::Mixed) w = static_cast<Workload>(i % 3);
+  int fds[2];
+  switch (w) {
+    case Workload::Eventfd: {
+      int fd = eventfd(0, EFD_CLOEXEC);
+      return fd >= 0 && close(fd) == 0;
+    }
+    case Workload::Pipe:
+      return pipe2(fds, O_CLOEXEC) == 0 && close_pair(fds);
+    case Workload::Socketpair:
+      return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0 && close_pair(fds);
+    case Workload::Mixed:
+      break;
+  }
+  errno = EINVAL;
+  return false;
+}
+
+Result<ChurnResult> run_churn(const ChurnOptions &options) {
+  const unsigned n = std::max(options.threads, 1u);
+  std::vector<ThreadState> states(n);
+  std::atomic<bool> go{false}, stop{false};
+  std::atomic<unsigned> ready{0};
+  auto stopped = [&] {
+    return stop.load(std::memory_order_relaxed) ||
+           (options.interrupt != nullptr && options.interrupt->load(std::memory_order_relaxed));
+  };
+  const uint64_t per_thread = options.ops == 0 ? 0 : (options.ops + n - 1) / n;
+
+  std::vector<std::thread> threads;
+  threads.reserve(n);
+  for (unsigned t = 0; t < n; ++t) {
+    threads.emplace_back([&, t] {
+      ThreadState &me = states[t];
+      ready.fetch_add(1);
+      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      uint64_t i = t;  // mixed mode: threads start on different kinds
+      while (!stopped()) {
+        if (!churn_op(options.workload, i)) {
+          me.error = errno;
+          stop.store(true);
+          break;
+        }
+        ++i;
+        me.ops.store(me.ops.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        if (per_thread != 0 && i - t >= per_thread) break;
+      }
+    });
+  }
+  while (ready.load() < n) std::this_thread::yield();
+
+  auto start = std::chrono::steady_clock::now();
+  go.store(true, std::memory_order_release);
+  if (options.ops == 0) {
+    // Sleep in short steps so an interrupt ends the run quickly.
+    auto end = start + options.duration;
+    while (std::chrono::steady_clock::now() < end && !stopped())
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          end - std::chrono::steady_clock::now(), std::chrono::milliseconds(20)));
+    // Count the ops done by now: threads finishing an op after this point
+    // are not counted, so the time and the count cover the same window.
+    ChurnResult r;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (auto &s : states) r.ops += s.ops.load(std::memory_order_relaxed);
+    stop.store(true);
+    for (auto &th : threads) th.join();
+    for (auto &s : states)
+      if (s.error != 0) return error_from_errno(fmt::format("{} churn", workload_name(options.workload)), s.error);
+    return r;
+  }
+  for (auto &th : threads) th.join();
+  ChurnResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (auto &s : states) {
+    if (s.error != 0) return error_from_errno(fmt::format("{} churn", workload_name(options.workload)), s.error);
+    r.ops += s.ops.load();
+  }
+  return r;
+}
+
+}  // namespace pooltag::bench

@@ -1,0 +1,266 @@
+#include "configs.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "bpf_info.h"
+
+namespace pooltag::bench {
+
+namespace {
+
+std::string last_lines(const std::string &text, size_t n) {
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    if (!line.empty()) lines.push_back(line);
+    pos = end + 1;
+  }
+  std::string out;
+  for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
+    out += (out.empty() ? "" : " | ") + lines[i];
+  return out;
+}
+
+// The first line that says why a tool failed: errors over warnings.
+std::string failure_reason(const std::string &output) {
+  size_t pos = 0;
+  while (pos < output.size()) {
+    size_t end = output.find('\n', pos);
+    if (end == std::string::npos) end = output.size();
+    std::string line = output.substr(pos, end - pos);
+    if (line.find("Unable to find kernel headers") != std::string::npos ||
+        line.find("Failed to") != std::string::npos || line.find("failed to") != std::string::npos)
+      return line;
+    pos = end + 1;
+  }
+  return last_lines(output, 2);
+}
+
+bool on_path(const std::string &name) {
+  const char *path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
+  size_t pos = 0;
+  while (pos <= p.size()) {
+    size_t end = p.find(':', pos);
+    if (end == std::string::npos) end = p.size();
+    std::string candidate = p.substr(pos, end - pos) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+class Untraced : public Configuration {
+ public:
+  std::string key() const override { return "untraced"; }
+  std::string name() const override { return "untraced"; }
+  std::string command() const override { return "-"; }
+  Status start() override { return Ok{}; }
+  void stop() override {}
+  std::vector<uint32_t> programs() const override { return {}; }
+};
+
+class Pooltag : public Configuration {
+ public:
+  Pooltag(const PooltagTool &tool, std::string key, std::string name, std::vector<std::string> args, bool counts,
+          bool sampled)
+      : tool_(tool), key_(std::move(key)), name_(std::move(name)), args_(std::move(args)), counts_(counts),
+        sampled_(sampled) {}
+  ~Pooltag() override { stop(); }
+  std::string key() const override { return key_; }
+  std::string name() const override { return name_; }
+  std::string command() const override {
+    std::string c = "pooltag enable";
+    for (const auto &a : args_) c += " " + (a.find('*') != std::string::npos ? "'" + a + "'" : a);
+    return c;
+  }
+  Status start() override {
+    if (auto st = tool_.enable(args_); !st) return st;
+    started_ = true;
+    auto status = tool_.json({"status", "--json"});
+    if (!status) return status.error();
+    ids_.clear();
+    for (const auto &p : (*status)["programs"]) ids_.push_back(p.value("id", 0u));
+    return Ok{};
+  }
+  void stop() override {
+    if (!started_) return;
+    started_ = false;
+    if (auto st = tool_.disable(); !st) fmt::print(stderr, "pooltag-bench: {}\n", st.error().message);
+  }
+  std::vector<uint32_t> programs() const override { return ids_; }
+  bool counts() const override { return counts_; }
+  bool counts_every_event() const override { return counts_ && !sampled_; }
+
+ private:
+  const PooltagTool &tool_;
+  std::string key_, name_;
+  std::vector<std::string> args_;
+  bool counts_, sampled_;
+  bool started_ = false;
+  std::vector<uint32_t> ids_;
+};
+
+// A tracer that runs as a child process while the configuration is on.
+class TracerProcess : public Configuration {
+ public:
+  ~TracerProcess() override { stop(); }
+  Status start() override {
+    auto child = Child::start(argv(), env());
+    if (!child) return child.error();
+    child_ = std::make_unique<Child>(std::move(*child));
+    if (!child_->wait_for(ready_marker(), 90000)) {
+      std::string out = child_->output();
+      child_->stop(2000);
+      child_.reset();
+      return Error{failure_reason(out)};
+    }
+    ids_ = programs_of_process(child_->pid());
+    return Ok{};
+  }
+  void stop() override {
+    if (child_) child_->stop();
+    child_.reset();
+  }
+  std::vector<uint32_t> programs() const override { return ids_; }
+
+ protected:
+  virtual std::vector<std::string> argv() const = 0;
+  virtual std::map<std::string, std::string> env() const { return {}; }
+  virtual std::string ready_marker() const = 0;
+
+ private:
+  std::unique_ptr<Child> child_;
+  std::vector<uint32_t> ids_;
+};
+
+class Bpftrace : public TracerProcess {
+ public:
+  Bpftrace(std::string script, uint64_t keys) : script_(std::move(script)), keys_(keys) {}
+  std::string key() const override { return "bpftrace"; }
+  std::string name() const override { return "bpftrace live table"; }
+  std::string command() const override {
+    return fmt::format("BPFTRACE_MAP_KEYS_MAX={} bpftrace {}", keys_, script_);
+  }
+  std::optional<std::string> unavailable() const override {
+    if (!on_path("bpftrace")) return "bpftrace is not installed (make bench installs it)";
+    if (access(script_.c_str(), R_OK) != 0) return "cannot read " + script_;
+    return std::nullopt;
+  }
+
+ protected:
+  std::vector<std::string> argv() const override { return {"bpftrace", "-B", "line", script_}; }
+  std::map<std::string, std::string> env() const override {
+    return {{"BPFTRACE_MAP_KEYS_MAX", std::to_string(keys_)}};
+  }
+  std::string ready_marker() const override { return "pooltag-live.bt: attached"; }
+
+ private:
+  std::string script_;
+  uint64_t keys_;
+};
+
+// BCC's memleak: libbpf-tools' `memleak` when installed, else the Python
+// `memleak-bpfcc`. Without a PID it traces the kernel allocators and
+// records a stack for every allocation.
+class Memleak : public TracerProcess {
+ public:
+  Memleak() : tool_(on_path("memleak") ? "memleak" : "memleak-bpfcc") {}
+  std::string key() const override { return "bcc-memleak"; }
+  std::string name() const override { return "BCC memleak"; }
+  std::string command() const override { return tool_ + " 60"; }
+  std::optional<std::string> unavailable() const override {
+    if (!on_path(tool_)) return "neither libbpf-tools memleak nor memleak-bpfcc is installed";
+    return std::nullopt;
+  }
+
+ protected:
+  std::vector<std::string> argv() const override { return {tool_, "60"}; }
+  std::string ready_marker() const override { return "Attaching to kernel allocators"; }
+
+ private:
+  std::string tool_;
+};
+
+}  // namespace
+
+Result<CommandResult> PooltagTool::run(const std::vector<std::string> &args) const {
+  std::vector<std::string> argv = {binary_, "--pin-dir", pin_dir_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv);
+}
+
+Result<nlohmann::json> PooltagTool::json(const std::vector<std::string> &args) const {
+  auto r = run(args);
+  if (!r) return r.error();
+  if (r->exit_code != 0)
+    return Error{fmt::format("pooltag {} exited {}: {}", args.empty() ? "" : args[0], r->exit_code,
+                             last_lines(r->err, 1))};
+  auto doc = nlohmann::json::parse(r->out, nullptr, false);
+  if (doc.is_discarded()) return Error{fmt::format("pooltag {}: output is not JSON", args.empty() ? "" : args[0])};
+  return doc;
+}
+
+bool PooltagTool::enable_has_option(const std::string &option) const {
+  auto r = run_command({binary_, "enable", "--help"});
+  return r && r->out.find(option) != std::string::npos;
+}
+
+bool PooltagTool::has_command(const std::string &command) const {
+  auto r = run_command({binary_, "--help"});
+  return r && r->out.find("\n  " + command + " ") != std::string::npos;
+}
+
+Status PooltagTool::enable(const std::vector<std::string> &args) const {
+  std::vector<std::string> all = {"enable"};
+  all.insert(all.end(), args.begin(), args.end());
+  auto r = run(all);
+  if (!r) return r.error();
+  if (r->exit_code != 0) return Error{fmt::format("pooltag enable failed: {}", last_lines(r->err, 1))};
+  return Ok{};
+}
+
+Status PooltagTool::disable() const {
+  if (!enabled()) return Ok{};
+  auto r = run({"disable"});
+  if (!r) return r.error();
+  if (r->exit_code != 0) return Error{fmt::format("pooltag disable failed: {}", last_lines(r->err, 1))};
+  return Ok{};
+}
+
+bool PooltagTool::enabled() const {
+  struct stat st{};
+  return stat(pin_dir_.c_str(), &st) == 0;
+}
+
+std::unique_ptr<Configuration> untraced() { return std::make_unique<Untraced>(); }
+
+std::unique_ptr<Configuration> pooltag_config(const PooltagTool &tool, std::string key, std::string name,
+                                              std::vector<std::string> args, bool counts, bool sampled) {
+  return std::make_unique<Pooltag>(tool, std::move(key), std::move(name), std::move(args), counts, sampled);
+}
+
+std::unique_ptr<Configuration> bpftrace_config(std::string script, uint64_t map_keys_max) {
+  return std::make_unique<Bpftrace>(std::move(script), map_keys_max);
+}
+
+std::unique_ptr<Configuration> memleak_config() { return std::make_unique<Memleak>(); }
+
+TracefsMount::TracefsMount() {
+  struct stat st{};
+  if (stat("/sys/kernel/tracing/events", &st) == 0) return;
+  mounted_ = mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0;
+}
+
+TracefsMount::~TracefsMount() {
+  if (mounted_) umount2("/sys/kernel/tracing", MNT_DETACH);
+}
+
+}  // namespace pooltag::bench

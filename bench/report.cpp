@@ -1,0 +1,342 @@
+#include "report.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+
+namespace pooltag::bench {
+
+namespace {
+
+std::string thousands(double v) {
+  auto n = static_cast<int64_t>(std::llround(v));
+  std::string digits = std::to_string(n < 0 ? -n : n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+std::string ratio(std::optional<double> r) { return r ? fmt::format("{:.2f}x", *r) : "-"; }
+
+// (tag, pool) -> row of a used --json document
+std::map<std::pair<std::string, std::string>, const nlohmann::json *> rows_of(const nlohmann::json &doc) {
+  std::map<std::pair<std::string, std::string>, const nlohmann::json *> out;
+  if (!doc.contains("tags") || !doc["tags"].is_array()) return out;
+  for (const auto &row : doc["tags"])
+    out[{row.value("tag", ""), row.value("pool", "")}] = &row;
+  return out;
+}
+
+int64_t field(const nlohmann::json *row, const char *name) {
+  if (row == nullptr || !row->contains(name) || !(*row)[name].is_number()) return 0;
+  return (*row)[name].get<int64_t>();
+}
+
+std::string losses_text(const std::map<std::string, int64_t> &losses) {
+  std::string out;
+  for (const auto &[k, v] : losses)
+    if (v != 0) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", k, v);
+  return out.empty() ? "0" : out;
+}
+
+}  // namespace
+
+bool ExactnessCheck::has_own() const {
+  for (const auto &s : sites)
+    if (s.own) return true;
+  return false;
+}
+
+int64_t ExactnessCheck::judged_drift() const {
+  bool own_only = has_own();
+  int64_t t = 0;
+  for (const auto &s : sites)
+    if (s.own || !own_only) t += std::llabs(s.diff_change);
+  return t;
+}
+
+bool ExactnessCheck::explained() const {
+  if (sites.empty()) return false;
+  bool own_only = has_own();
+  int64_t up = 0;
+  for (const auto &s : sites) {
+    if (own_only && !s.own) continue;
+    if (s.diff_change < 0) return false;  // a lost free can only leave Diff too high
+    up += s.diff_change;
+  }
+  return up <= static_cast<int64_t>(recursion_misses);
+}
+
+std::string ExactnessCheck::verdict() const {
+  if (sites.empty()) return "no churn site found";
+  bool own_only = has_own();
+  std::string judged, shared;
+  for (const auto &s : sites) {
+    if (s.diff_change == 0) continue;
+    std::string &dest = (s.own || !own_only) ? judged : shared;
+    dest += fmt::format("{}{} {:+}", dest.empty() ? "" : ", ", s.tag, s.diff_change);
+  }
+  std::string tail = shared.empty() ? "" : fmt::format("; shared sites, others' objects too: {}", shared);
+  if (exact()) return "exact" + tail;
+  if (explained()) return fmt::format("off ({}), within {} recursion misses{}", judged, recursion_misses, tail);
+  return fmt::format("NOT exact ({}){}", judged, tail);
+}
+
+ExactnessCheck check_exactness(const nlohmann::json &before, const nlohmann::json &after, int64_t min_allocs,
+                               uint64_t recursion_misses, const std::vector<std::string> &own_tags,
+                               const ExactnessCheck *sites_from) {
+  ExactnessCheck c;
+  c.recursion_misses = recursion_misses;
+  auto old_rows = rows_of(before);
+  for (const auto &[key, row] : rows_of(after)) {
+    auto it = old_rows.find(key);
+    const nlohmann::json *old = it == old_rows.end() ? nullptr : it->second;
+    int64_t allocs = field(row, "allocs") - field(old, "allocs");
+    bool chosen = false;
+    if (sites_from != nullptr) {
+      for (const auto &s : sites_from->sites) chosen = chosen || (s.tag == key.first && s.pool == key.second);
+    } else {
+      chosen = allocs >= std::max<int64_t>(min_allocs, 1);
+    }
+    if (!chosen) continue;
+    bool own = false;
+    for (const auto &t : own_tags) own = own || t == key.first;
+    c.sites.push_back(SiteDrift{key.first, key.second, allocs, field(row, "diff") - field(old, "diff"), own});
+  }
+  return c;
+}
+
+std::map<std::string, int64_t> losses_of(const nlohmann::json &doc) {
+  std::map<std::string, int64_t> out;
+  if (!doc.contains("lost") || !doc["lost"].is_object()) return out;
+  for (const auto &[k, v] : doc["lost"].items())
+    if (v.is_number()) out[k] = v.get<int64_t>();
+  return out;
+}
+
+std::map<std::string, int64_t> losses_delta(const std::map<std::string, int64_t> &before,
+                                            const std::map<std::string, int64_t> &after) {
+  std::map<std::string, int64_t> out;
+  for (const auto &[k, v] : after) {
+    auto it = before.find(k);
+    out[k] = v - (it == before.end() ? 0 : it->second);
+  }
+  return out;
+}
+
+uint64_t CostBreakdown::runs() const {
+  uint64_t n = 0;
+  for (const auto &p : programs) n += p.runs;
+  return n;
+}
+
+uint64_t CostBreakdown::run_time_ns() const {
+  uint64_t n = 0;
+  for (const auto &p : programs) n += p.run_time_ns;
+  return n;
+}
+
+const ConfigResult *WorkloadResult::find(const std::string &key) const {
+  for (const auto &c : configs)
+    if (c.key == key && !c.unavailable && !c.ops_per_second.empty()) return &c;
+  return nullptr;
+}
+
+std::optional<double> WorkloadResult::slowdown(const std::string &key) const {
+  const auto *base = find(config::kUntraced), *c = find(key);
+  if (base == nullptr || c == nullptr || c->summary().median <= 0) return std::nullopt;
+  return base->summary().median / c->summary().median;
+}
+
+std::optional<double> WorkloadResult::vs_floor(const std::string &key) const {
+  const auto *floor = find(config::kNull), *c = find(key);
+  if (floor == nullptr || c == nullptr || c->summary().median <= 0) return std::nullopt;
+  return floor->summary().median / c->summary().median;
+}
+
+std::vector<BudgetLine> evaluate_budget(const WorkloadResult &w) {
+  std::vector<BudgetLine> out;
+  auto floor = w.slowdown(config::kNull);
+  auto verdict = [](bool ok) { return std::string(ok ? "met" : "NOT met"); };
+  auto na = [](const std::string &why) { return BudgetLine{"", why, "n/a"}; };
+
+  {
+    BudgetLine l = na("needs the default and null-floor runs");
+    if (auto d = w.slowdown(config::kDefault); d && floor)
+      l = {"", fmt::format("{:.2f}x vs floor {:.2f}x: {:+.2f}", *d, *floor, *d - *floor), verdict(*d - *floor <= 0.15)};
+    l.budget = "full live tracking within 0.15 of the empty-program floor";
+    out.push_back(l);
+  }
+  {
+    BudgetLine l = na("--stacks is not built yet");
+    auto all = w.slowdown(config::kStacksAll);
+    auto memleak = w.slowdown(config::kMemleak);
+    if (all && memleak)
+      l = {"", fmt::format("{:.2f}x vs BCC memleak {:.2f}x (same run)", *all, *memleak), verdict(*all < *memleak)};
+    else if (all)
+      l = {"",
+           fmt::format("{:.2f}x vs BCC memleak {:.1f}x (calibration figure: memleak cannot run here)", *all,
+                       kCalibratedMemleakSlowdown),
+           verdict(*all < kCalibratedMemleakSlowdown)};
+    l.budget = "--stacks '*' strictly faster than BCC memleak";
+    out.push_back(l);
+  }
+  {
+    BudgetLine l = na("--stacks is not built yet");
+    if (auto one = w.slowdown(config::kStacksOne), d = w.slowdown(config::kDefault); one && d)
+      l = {"", fmt::format("{:.2f}x vs no stacks {:.2f}x: {:+.2f}", *one, *d, *one - *d), verdict(*one - *d <= 0.05)};
+    l.budget = "--stacks for one other tag within 0.05 of no stacks";
+    out.push_back(l);
+  }
+  {
+    BudgetLine l = na("needs the sample-64 and null-floor runs");
+    if (auto s = w.slowdown(config::kSample64); s && floor)
+      l = {"", fmt::format("{:.2f}x vs floor {:.2f}x: {:.3f} of the floor", *s, *floor, *s / *floor),
+           verdict(*s / *floor <= 1.05)};
+    l.budget = "--sample 64 at most 1.05x the empty-program floor";
+    out.push_back(l);
+  }
+  {
+    size_t checks = 0, exact = 0, explained = 0;
+    for (const auto &c : w.configs)
+      for (const auto &e : c.exactness) {
+        if (e.sites.empty()) continue;  // nothing to judge (a tiny sampled run)
+        ++checks;
+        exact += e.exact() ? 1 : 0;
+        explained += e.explained() ? 1 : 0;
+      }
+    BudgetLine l = na("no pooltag run was checked");
+    if (checks > 0)
+      l = {"", fmt::format("{} of {} runs exact, {} explained by shown losses", exact, checks, explained - exact),
+           verdict(explained == checks)};
+    l.budget = "Diff of the churn's sites returns to its start (or losses explain it)";
+    out.push_back(l);
+  }
+  return out;
+}
+
+std::string render_table(const WorkloadResult &w) {
+  std::string out;
+  if (w.ops_per_run != 0)
+    out += fmt::format("{} churn, {} threads, {} runs of {} ops per configuration (smoke run: no timing value)\n",
+                       w.workload, w.threads, w.repetitions, w.ops_per_run);
+  else
+    out += fmt::format("{} churn, {} threads, {} runs of {:.1f} s per configuration, interleaved\n", w.workload,
+                       w.threads, w.repetitions, w.seconds_per_run);
+  out += fmt::format("{:<22} {:>11} {:>7} {:>9} {:>9} {:>11} {:>9}  {}\n", "configuration", "ops/s", "spread",
+                     "slowdown", "vs floor", "events/s", "rec.miss", "losses / exactness");
+  for (const auto &c : w.configs) {
+    if (c.unavailable) {
+      out += fmt::format("{:<22} n/a ({})\n", c.name, *c.unavailable);
+      continue;
+    }
+    auto s = c.summary();
+    std::string events = c.events && c.seconds > 0 ? thousands(static_cast<double>(*c.events) / c.seconds) : "-";
+    std::string notes;
+    if (!c.losses.empty()) notes = "lost: " + losses_text(c.losses);
+    if (!c.exactness.empty()) {
+      size_t exact = 0;
+      std::string first_bad;
+      for (const auto &e : c.exactness) {
+        if (e.exact()) ++exact;
+        else if (first_bad.empty()) first_bad = e.verdict();
+      }
+      notes += fmt::format("{}exact {}/{}", notes.empty() ? "" : "; ", exact, c.exactness.size());
+      if (!first_bad.empty()) notes += " (" + first_bad + ")";
+    }
+    out += fmt::format("{:<22} {:>11} {:>6.1f}% {:>9} {:>9} {:>11} {:>9}  {}\n", c.name, thousands(s.median),
+                       100 * s.spread(), ratio(w.slowdown(c.key)), ratio(w.vs_floor(c.key)), events,
+                       c.recursion_misses, notes);
+  }
+  return out;
+}
+
+std::string render_costs(const WorkloadResult &w) {
+  std::string out;
+  const ConfigResult *untraced = w.find(config::kUntraced);
+  double base_ns = untraced ? 1e9 * w.threads / untraced->summary().median : 0;
+  for (const auto &c : w.configs) {
+    if (!c.cost || c.cost->ops == 0) continue;
+    const auto &k = *c.cost;
+    double ops = static_cast<double>(k.ops);
+    // time per op per thread, and what the configuration adds to it
+    double op_ns = 1e9 * w.threads / c.summary().median;
+    out += fmt::format("{} ({}): {:.0f} ops/s with statistics on; {:.2f} program runs/op, {:.0f} ns of program "
+                       "time/op; +{:.0f} ns/op wall over untraced (throughput runs)\n",
+                       c.name, c.command, k.ops_per_second(), static_cast<double>(k.runs()) / ops,
+                       static_cast<double>(k.run_time_ns()) / ops, base_ns > 0 ? op_ns - base_ns : 0);
+    for (const auto &p : k.programs) {
+      if (p.runs == 0) continue;
+      out += fmt::format("    {:<24} {:>12} runs/s {:>8.1f} ns/run {:>7.2f} runs/op {:>7.1f} ns/op\n", p.name,
+                         thousands(static_cast<double>(p.runs) / k.seconds), p.ns_per_run(),
+                         static_cast<double>(p.runs) / ops, static_cast<double>(p.run_time_ns) / ops);
+    }
+  }
+  return out;
+}
+
+std::string render_budget(const std::vector<BudgetLine> &lines) {
+  std::string out;
+  for (const auto &l : lines) out += fmt::format("  [{:<7}] {}: {}\n", l.verdict, l.budget, l.measured);
+  return out;
+}
+
+nlohmann::json to_json(const WorkloadResult &w) {
+  nlohmann::json configs = nlohmann::json::array();
+  for (const auto &c : w.configs) {
+    nlohmann::json j = {{"key", c.key}, {"name", c.name}, {"command", c.command}};
+    if (c.unavailable) {
+      j["unavailable"] = *c.unavailable;
+      configs.push_back(j);
+      continue;
+    }
+    auto s = c.summary();
+    j["ops_per_second"] = c.ops_per_second;
+    j["median"] = s.median;
+    j["min"] = s.min;
+    j["max"] = s.max;
+    j["spread"] = s.spread();
+    if (auto r = w.slowdown(c.key)) j["slowdown"] = *r;
+    if (auto r = w.vs_floor(c.key)) j["vs_floor"] = *r;
+    j["ops"] = c.ops;
+    j["seconds"] = c.seconds;
+    if (c.events) {
+      j["events"] = *c.events;
+      j["events_per_second"] = c.seconds > 0 ? static_cast<double>(*c.events) / c.seconds : 0;
+    }
+    j["recursion_misses"] = c.recursion_misses;
+    j["losses"] = c.losses;
+    nlohmann::json ex = nlohmann::json::array();
+    for (const auto &e : c.exactness) {
+      nlohmann::json sites = nlohmann::json::array();
+      for (const auto &s2 : e.sites)
+        sites.push_back({{"tag", s2.tag},
+                         {"pool", s2.pool},
+                         {"allocs", s2.allocs},
+                         {"diff_change", s2.diff_change},
+                         {"own", s2.own}});
+      ex.push_back({{"exact", e.exact()}, {"explained", e.explained()}, {"verdict", e.verdict()}, {"sites", sites}});
+    }
+    if (!c.exactness.empty()) j["exactness"] = ex;
+    if (c.cost) {
+      nlohmann::json progs = nlohmann::json::array();
+      for (const auto &p : c.cost->programs)
+        progs.push_back({{"name", p.name}, {"runs", p.runs}, {"run_time_ns", p.run_time_ns}, {"ns_per_run", p.ns_per_run()}});
+      j["cost"] = {{"seconds", c.cost->seconds}, {"ops", c.cost->ops}, {"programs", progs}};
+    }
+    configs.push_back(j);
+  }
+  return {{"workload", w.workload},       {"threads", w.threads},         {"seconds_per_run", w.seconds_per_run},
+          {"ops_per_run", w.ops_per_run}, {"repetitions", w.repetitions}, {"configurations", configs}};
+}
+
+nlohmann::json to_json(const std::vector<BudgetLine> &lines) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto &l : lines) out.push_back({{"budget", l.budget}, {"measured", l.measured}, {"verdict", l.verdict}});
+  return out;
+}
+
+}  // namespace pooltag::bench

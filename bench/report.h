@@ -1,0 +1,139 @@
+// The benchmark's results and everything computed from them without a
+// kernel: slowdown ratios, the exactness check on two `used --json`
+// snapshots, the budget verdicts of issue 6, the text table and the JSON.
+// Plain data in, text or JSON out, so unit tests cover all of it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stats.h"
+
+namespace pooltag::bench {
+
+// Keys of the configurations the budget refers to.
+namespace config {
+inline constexpr const char *kUntraced = "untraced";
+inline constexpr const char *kNull = "null";
+inline constexpr const char *kDefault = "default";
+inline constexpr const char *kSmallTable = "default-64k";
+inline constexpr const char *kStacksOne = "stacks-one";
+inline constexpr const char *kStacksAll = "stacks-all";
+inline constexpr const char *kSample64 = "sample-64";
+inline constexpr const char *kBpftrace = "bpftrace";
+inline constexpr const char *kMemleak = "bcc-memleak";
+}  // namespace config
+
+// A churn site's Diff before and after one churn run.
+struct SiteDrift {
+  std::string tag;
+  std::string pool;
+  int64_t allocs = 0;       // allocations during the run (the site's share of the churn)
+  int64_t diff_change = 0;  // Diff after - Diff before: 0 when exact
+  bool own = false;         // only the churn allocates here (churn.h own_tags)
+};
+
+// Judged on the churn's own sites when any was found: shared sites (struct
+// file, dentries, inodes) also move with other processes' objects, so their
+// drift is shown but not held against the count. Without own sites, every
+// churn site is judged.
+struct ExactnessCheck {
+  std::vector<SiteDrift> sites;
+  uint64_t recursion_misses = 0;  // during the run: each can leave one Diff too high
+  bool has_own() const;
+  int64_t judged_drift() const;  // sum of |drift| over the judged sites
+  bool exact() const { return !sites.empty() && judged_drift() == 0; }
+  bool explained() const;  // exact, or the drift is within the shown losses
+  std::string verdict() const;
+};
+
+// Compares two `used --json` documents around a churn: the churn's sites
+// are the rows whose allocations grew by at least `min_allocs` (about the
+// number of objects of one kind the churn made). With `sites_from`, the
+// sites are those of that earlier check instead (re-reading the Diff of the
+// same sites while deferred frees arrive).
+ExactnessCheck check_exactness(const nlohmann::json &before, const nlohmann::json &after, int64_t min_allocs,
+                               uint64_t recursion_misses, const std::vector<std::string> &own_tags,
+                               const ExactnessCheck *sites_from = nullptr);
+
+// The `lost` object of a `status --json` or `used --json` document, as
+// counter -> value; after - before of two of those.
+std::map<std::string, int64_t> losses_of(const nlohmann::json &doc);
+std::map<std::string, int64_t> losses_delta(const std::map<std::string, int64_t> &before,
+                                            const std::map<std::string, int64_t> &after);
+
+// One BPF program's cost during the run-time-statistics pass.
+struct ProgramCost {
+  std::string name;
+  uint64_t runs = 0;
+  uint64_t run_time_ns = 0;
+  double ns_per_run() const { return runs ? static_cast<double>(run_time_ns) / static_cast<double>(runs) : 0; }
+};
+
+struct CostBreakdown {
+  double seconds = 0;
+  uint64_t ops = 0;
+  std::vector<ProgramCost> programs;
+  double ops_per_second() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
+  uint64_t runs() const;
+  uint64_t run_time_ns() const;
+};
+
+struct ConfigResult {
+  ConfigResult(std::string k, std::string n, std::string c = "")
+      : key(std::move(k)), name(std::move(n)), command(std::move(c)) {}
+  std::string key;   // config::k...
+  std::string name;  // what the table shows
+  std::string command;  // how it was enabled
+  std::optional<std::string> unavailable;  // why it was not measured
+  std::vector<double> ops_per_second;      // one per repetition
+  // Over all timed repetitions together:
+  double seconds = 0;
+  uint64_t ops = 0;
+  std::optional<uint64_t> events;  // pooltag's own alloc + free event counters
+  uint64_t recursion_misses = 0;
+  std::map<std::string, int64_t> losses;  // growth of pooltag's loss counters
+  std::vector<ExactnessCheck> exactness;  // one per repetition, pooltag configurations
+  std::optional<CostBreakdown> cost;      // from the statistics pass
+  Summary summary() const { return summarize(ops_per_second); }
+};
+
+struct WorkloadResult {
+  std::string workload;
+  unsigned threads = 0;
+  double seconds_per_run = 0;
+  uint64_t ops_per_run = 0;  // smoke mode: fixed ops instead of a duration
+  size_t repetitions = 0;
+  std::vector<ConfigResult> configs;
+  const ConfigResult *find(const std::string &key) const;
+  // untraced median / this median; nullopt when either is missing
+  std::optional<double> slowdown(const std::string &key) const;
+  // null-floor median / this median
+  std::optional<double> vs_floor(const std::string &key) const;
+};
+
+struct BudgetLine {
+  std::string budget;
+  std::string measured;
+  std::string verdict;  // "met", "NOT met", "n/a"
+};
+
+// Issue 6's budget lines, judged on one workload's results (eventfd churn).
+std::vector<BudgetLine> evaluate_budget(const WorkloadResult &w);
+
+// The memleak slowdown the budget was calibrated with, used when memleak
+// cannot run on the same machine.
+inline constexpr double kCalibratedMemleakSlowdown = 5.4;
+
+std::string render_table(const WorkloadResult &w);
+std::string render_costs(const WorkloadResult &w);
+std::string render_budget(const std::vector<BudgetLine> &lines);
+
+nlohmann::json to_json(const WorkloadResult &w);
+nlohmann::json to_json(const std::vector<BudgetLine> &lines);
+
+}  // namespace pooltag::bench

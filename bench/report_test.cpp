@@ -1,0 +1,149 @@
+#include "report.h"
+
+#include <gtest/gtest.h>
+
+namespace pooltag::bench {
+namespace {
+
+nlohmann::json used(int64_t eventfd_allocs, int64_t eventfd_diff, int64_t other_allocs = 10) {
+  return {{"tags",
+           {{{"tag", "do_eventfd"}, {"pool", "slab"}, {"allocs", eventfd_allocs}, {"diff", eventfd_diff}},
+            {{"tag", "copy_process"}, {"pool", "slab"}, {"allocs", other_allocs}, {"diff", 3}}}},
+          {"lost", {{"untracked", 0}, {"recursion_misses", 0}}}};
+}
+
+TEST(Exactness, ChurnSitesAreThoseThatGrewByAQuarterOfTheOps) {
+  auto c = check_exactness(used(100, 5), used(1100, 5, 20), 900, 0, {"do_eventfd"});
+  ASSERT_EQ(c.sites.size(), 1u);
+  EXPECT_EQ(c.sites[0].tag, "do_eventfd");
+  EXPECT_EQ(c.sites[0].allocs, 1000);
+  EXPECT_TRUE(c.exact());
+  EXPECT_EQ(c.verdict(), "exact");
+}
+
+TEST(Exactness, ASiteNewInTheAfterSnapshotCounts) {
+  nlohmann::json before = {{"tags", nlohmann::json::array()}};
+  auto c = check_exactness(before, used(1000, 2), 900, 0, {});
+  ASSERT_EQ(c.sites.size(), 1u);
+  EXPECT_EQ(c.sites[0].diff_change, 2);
+  EXPECT_FALSE(c.exact());
+  EXPECT_FALSE(c.explained());
+}
+
+TEST(Exactness, DriftUpToTheRecursionMissesIsExplained) {
+  auto c = check_exactness(used(0, 0), used(1000, 2), 900, 2, {});
+  EXPECT_FALSE(c.exact());
+  EXPECT_TRUE(c.explained());
+  EXPECT_NE(c.verdict().find("recursion misses"), std::string::npos);
+}
+
+TEST(Exactness, ADiffBelowItsStartIsNeverExplained) {
+  auto c = check_exactness(used(0, 5), used(1000, 3), 900, 100, {});
+  EXPECT_FALSE(c.explained());
+  EXPECT_NE(c.verdict().find("NOT exact"), std::string::npos);
+}
+
+TEST(Exactness, SharedSitesAreShownButNotJudgedWhenAnOwnSiteIsFound) {
+  nlohmann::json before = {{"tags",
+                            {{{"tag", "do_eventfd"}, {"pool", "slab"}, {"allocs", 0}, {"diff", 1}},
+                             {{"tag", "alloc_empty_file"}, {"pool", "slab"}, {"allocs", 0}, {"diff", 50}}}}};
+  nlohmann::json after = {{"tags",
+                           {{{"tag", "do_eventfd"}, {"pool", "slab"}, {"allocs", 1000}, {"diff", 1}},
+                            {{"tag", "alloc_empty_file"}, {"pool", "slab"}, {"allocs", 1040}, {"diff", 61}}}}};
+  auto c = check_exactness(before, after, 900, 0, {"do_eventfd"});
+  ASSERT_EQ(c.sites.size(), 2u);
+  EXPECT_TRUE(c.exact());
+  EXPECT_EQ(c.verdict(), "exact; shared sites, others' objects too: alloc_empty_file +11");
+  // without an own site every churn site is judged
+  EXPECT_FALSE(check_exactness(before, after, 900, 0, {}).exact());
+}
+
+TEST(Exactness, RecheckKeepsTheSitesOfTheFirstCheck) {
+  auto first = check_exactness(used(0, 0), used(1000, 2), 900, 0, {"do_eventfd"});
+  // later the churn site has settled, and another site grew a lot
+  auto later = check_exactness(used(0, 0), used(1000, 0, 5000), 900, 0, {"do_eventfd"}, &first);
+  ASSERT_EQ(later.sites.size(), 1u);
+  EXPECT_TRUE(later.exact());
+}
+
+TEST(Losses, DeltaPerCounter) {
+  auto d = losses_delta(losses_of(used(0, 0)), {{"untracked", 4}, {"recursion_misses", 0}});
+  EXPECT_EQ(d["untracked"], 4);
+  EXPECT_EQ(d["recursion_misses"], 0);
+}
+
+ConfigResult measured(const std::string &key, std::vector<double> ops) {
+  ConfigResult c(key, key);
+  c.ops_per_second = std::move(ops);
+  return c;
+}
+
+WorkloadResult workload() {
+  WorkloadResult w;
+  w.workload = "eventfd";
+  w.threads = 2;
+  w.repetitions = 3;
+  w.configs = {measured(config::kUntraced, {400, 420, 410}), measured(config::kNull, {340, 350, 345}),
+               measured(config::kDefault, {300, 310, 305}), measured(config::kSample64, {330, 335, 340})};
+  return w;
+}
+
+TEST(Ratios, SlowdownAgainstUntracedAndTheFloor) {
+  auto w = workload();
+  EXPECT_DOUBLE_EQ(*w.slowdown(config::kDefault), 410.0 / 305);
+  EXPECT_DOUBLE_EQ(*w.vs_floor(config::kDefault), 345.0 / 305);
+  EXPECT_FALSE(w.slowdown(config::kBpftrace));
+}
+
+TEST(Budget, JudgesEachLine) {
+  auto w = workload();
+  w.configs[2].exactness.push_back(ExactnessCheck{{{"do_eventfd", "slab", 1000, 0, true}}, 0});
+  auto lines = evaluate_budget(w);
+  ASSERT_EQ(lines.size(), 5u);
+  // default 1.344x vs floor 1.188x: +0.156
+  EXPECT_EQ(lines[0].verdict, "NOT met");
+  EXPECT_EQ(lines[1].verdict, "n/a");  // no --stacks runs
+  EXPECT_EQ(lines[2].verdict, "n/a");
+  // sample 1.224x / 1.188x = 1.03
+  EXPECT_EQ(lines[3].verdict, "met");
+  EXPECT_EQ(lines[4].verdict, "met");
+}
+
+TEST(Budget, StacksForAllAgainstTheCalibratedMemleakWhenItCannotRun) {
+  auto w = workload();
+  w.configs.push_back(measured(config::kStacksAll, {100, 100, 100}));
+  auto lines = evaluate_budget(w);
+  EXPECT_EQ(lines[1].verdict, "met");  // 4.1x < 5.4x
+  EXPECT_NE(lines[1].measured.find("calibration"), std::string::npos);
+}
+
+TEST(Table, ShowsEveryConfigurationAndWhyOneIsMissing) {
+  auto w = workload();
+  ConfigResult missing(config::kMemleak, "BCC memleak");
+  missing.unavailable = "Unable to find kernel headers";
+  w.configs.push_back(missing);
+  auto text = render_table(w);
+  EXPECT_NE(text.find("untraced"), std::string::npos);
+  EXPECT_NE(text.find("1.34x"), std::string::npos);
+  EXPECT_NE(text.find("n/a (Unable to find kernel headers)"), std::string::npos);
+  auto j = to_json(w);
+  EXPECT_EQ(j["configurations"].size(), 5u);
+  EXPECT_EQ(j["configurations"][4]["unavailable"], "Unable to find kernel headers");
+}
+
+TEST(Costs, NanosecondsPerRunAndPerOp) {
+  auto w = workload();
+  CostBreakdown k;
+  k.seconds = 1;
+  k.ops = 1000;
+  k.programs = {{"pt_kmalloc", 2000, 100000}, {"pt_kfree", 2000, 60000}};
+  w.configs[2].cost = k;
+  EXPECT_EQ(k.runs(), 4000u);
+  EXPECT_DOUBLE_EQ(k.programs[0].ns_per_run(), 50);
+  auto text = render_costs(w);
+  EXPECT_NE(text.find("pt_kmalloc"), std::string::npos);
+  EXPECT_NE(text.find("160 ns of program time/op"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pooltag::bench

@@ -1,0 +1,447 @@
+#include "runner.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "bpf_info.h"
+#include "configs.h"
+
+namespace pooltag::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool interrupted(const RunnerOptions &o) { return o.interrupt != nullptr && o.interrupt->load(); }
+
+Error interrupted_error() { return Error{"interrupted"}; }
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "";
+}
+
+size_t loaded_bpf_programs() {
+  size_t n = 0;
+  uint32_t id = 0;
+  while (bpf_prog_get_next_id(id, &id) == 0) ++n;
+  return n;
+}
+
+ChurnOptions churn_options(const RunnerOptions &o, Workload w) {
+  ChurnOptions c;
+  c.workload = w;
+  c.threads = o.threads;
+  c.duration = std::chrono::milliseconds(static_cast<int64_t>(o.seconds * 1000));
+  c.ops = o.ops;
+  c.interrupt = o.interrupt;
+  return c;
+}
+
+// Detaches a started configuration at the end of the scope, whatever happens.
+struct Stopper {
+  Configuration &c;
+  ~Stopper() { c.stop(); }
+};
+
+// One timed repetition of one configuration.
+Status timed_run(Configuration &cfg, const PooltagTool &tool, const RunnerOptions &o, Workload w, ConfigResult &out) {
+  if (auto st = cfg.start(); !st) return st;
+  Stopper stopper{cfg};
+  nlohmann::json used_before, status_before;
+  EventCounts events_before;
+  if (cfg.counts()) {
+    auto u = tool.json({"used", "--json"});
+    if (!u) return u.error();
+    used_before = *u;
+    auto s = tool.json({"status", "--json"});
+    if (!s) return s.error();
+    status_before = *s;
+  }
+  if (cfg.counts_every_event()) {
+    auto e = pooltag_event_counts(tool.pin_dir());
+    if (!e) return e.error();
+    events_before = *e;
+  }
+  auto programs_before = program_stats(cfg.programs());
+
+  auto churn = run_churn(churn_options(o, w));
+  if (!churn) return churn.error();
+  if (interrupted(o)) return interrupted_error();
+
+  auto programs = stats_delta(programs_before, program_stats(cfg.programs()));
+  uint64_t misses = 0;
+  for (const auto &p : programs) misses += p.recursion_misses;
+  out.recursion_misses += misses;
+  out.ops_per_second.push_back(churn->ops_per_second());
+  out.ops += churn->ops;
+  out.seconds += churn->seconds;
+  if (cfg.counts_every_event()) {
+    auto e = pooltag_event_counts(tool.pin_dir());
+    if (!e) return e.error();
+    out.events = out.events.value_or(0) + (e->alloc_events - events_before.alloc_events) +
+                 (e->free_events - events_before.free_events);
+  }
+  if (cfg.counts()) {
+    auto s = tool.json({"status", "--json"});
+    if (!s) return s.error();
+    for (const auto &[k, v] : losses_delta(losses_of(status_before), losses_of(*s))) out.losses[k] += v;
+    // Objects freed through RCU come back a grace period later: give the
+    // Diff up to three seconds to return before judging it.
+    // The churn's sites are chosen on the first snapshot after it, with
+    // at least 90% of one kind's objects (so that background sites of a
+    // busy machine are not mistaken for them); sampled counts are
+    // estimates, so half is enough there.
+    double share = cfg.counts_every_event() ? 0.9 : 0.5;
+    int64_t min_allocs = static_cast<int64_t>(share * static_cast<double>(churn->ops) / kinds_per_op(w));
+    auto first = tool.json({"used", "--json"});
+    if (!first) return first.error();
+    ExactnessCheck check = check_exactness(used_before, *first, min_allocs, misses, own_tags(w));
+    const ExactnessCheck sites = check;
+    auto deadline = Clock::now() + std::chrono::seconds(3);
+    while (!check.exact() && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto u = tool.json({"used", "--json"});
+      if (!u) return u.error();
+      check = check_exactness(used_before, *u, min_allocs, misses, own_tags(w), &sites);
+    }
+    out.exactness.push_back(check);
+  }
+  return Ok{};
+}
+
+// The statistics pass: one run with BPF run-time statistics on.
+Status cost_run(Configuration &cfg, const RunnerOptions &o, Workload w, ConfigResult &out) {
+  if (auto st = cfg.start(); !st) return st;
+  Stopper stopper{cfg};
+  auto before = program_stats(cfg.programs());
+  auto churn = run_churn(churn_options(o, w));
+  if (!churn) return churn.error();
+  if (interrupted(o)) return interrupted_error();
+  CostBreakdown cost;
+  cost.seconds = churn->seconds;
+  cost.ops = churn->ops;
+  for (const auto &p : stats_delta(before, program_stats(cfg.programs())))
+    cost.programs.push_back(ProgramCost{p.name, p.run_count, p.run_time_ns});
+  out.cost = cost;
+  return Ok{};
+}
+
+// Child processes holding eventfds open: the outstanding allocations of
+// the scale test. Each stays below the fd hard limit (20000 here).
+class Holders {
+ public:
+  static constexpr int kMaxPerProcess = 18000;
+  ~Holders() {
+    for (auto &h : holders_) close(h.hold_fd);
+    for (auto &h : holders_) waitpid(h.pid, nullptr, 0);
+  }
+  Status spawn(int eventfds) {
+    int ready[2], hold[2];
+    if (pipe(ready) != 0) return error_from_errno("pipe");
+    if (pipe(hold) != 0) return error_from_errno("pipe");
+    pid_t pid = fork();
+    if (pid < 0) return error_from_errno("fork");
+    if (pid == 0) {
+      for (auto &h : holders_) close(h.hold_fd);  // else earlier holders never see EOF
+      close(ready[0]);
+      close(hold[1]);
+      rlimit rl{};
+      getrlimit(RLIMIT_NOFILE, &rl);
+      rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, static_cast<rlim_t>(eventfds) + 64);
+      setrlimit(RLIMIT_NOFILE, &rl);
+      char status = 'R';
+      for (int i = 0; i < eventfds; ++i)
+        if (eventfd(0, 0) < 0) {
+          status = 'E';
+          break;
+        }
+      if (write(ready[1], &status, 1) != 1) _exit(1);
+      char c;
+      while (read(hold[0], &c, 1) > 0) {
+      }
+      _exit(0);
+    }
+    close(ready[1]);
+    close(hold[0]);
+    holders_.push_back({pid, hold[1]});
+    char status = 0;
+    ssize_t n = read(ready[0], &status, 1);
+    close(ready[0]);
+    if (n != 1 || status != 'R') return Error{fmt::format("a holder process could not open {} eventfds", eventfds)};
+    eventfds_ += static_cast<uint64_t>(eventfds);
+    return Ok{};
+  }
+  size_t count() const { return holders_.size(); }
+  uint64_t eventfds() const { return eventfds_; }
+
+ private:
+  struct Holder {
+    pid_t pid;
+    int hold_fd;
+  };
+  std::vector<Holder> holders_;
+  uint64_t eventfds_ = 0;
+};
+
+Result<ScaleResult> scale_test(const PooltagTool &tool, const RunnerOptions &o) {
+  ScaleResult s;
+  s.target = o.scale_allocations;
+  std::string max_live = std::to_string(std::max<uint64_t>(2 * o.scale_allocations, 1u << 16));
+  if (auto st = tool.enable({"--max-live", max_live}); !st) return st.error();
+  struct Disabler {
+    const PooltagTool &t;
+    ~Disabler() { (void)t.disable(); }
+  } disabler{tool};
+  auto live_used = [&]() -> Result<uint64_t> {
+    auto st = tool.json({"status", "--json"});
+    if (!st) return st.error();
+    return (*st)["live"].value("used", uint64_t{0});
+  };
+  auto base = live_used();
+  if (!base) return base.error();
+  Holders holders;
+  uint64_t used = *base;
+  const auto started = Clock::now();
+  while (used < s.target + *base) {
+    if (interrupted(o)) return interrupted_error();
+    if (holders.count() >= 500) return Error{"500 holder processes and still short of the target"};
+    int n = Holders::kMaxPerProcess;
+    if (holders.count() == 0) {
+      n = static_cast<int>(std::min<uint64_t>(n, std::max<uint64_t>(s.target / 2, 1)));
+    } else if (s.allocations_per_eventfd > 0) {
+      double left = static_cast<double>(s.target + *base - used) / s.allocations_per_eventfd;
+      n = static_cast<int>(std::min<double>(n, left + 1));
+    }
+    if (auto st = holders.spawn(n); !st) return st.error();
+    auto u = live_used();
+    if (!u) return u.error();
+    used = *u;
+    if (holders.count() == 1)
+      s.allocations_per_eventfd = static_cast<double>(used - *base) / static_cast<double>(std::max(n, 1));
+    if (s.allocations_per_eventfd <= 0) return Error{"holding eventfds adds no live allocations: is pooltag counting?"};
+  }
+  s.holders = holders.count();
+  s.eventfds = holders.eventfds();
+  auto status = tool.json({"status", "--json"});
+  if (!status) return status.error();
+  s.live_used = (*status)["live"].value("used", uint64_t{0});
+  s.live_capacity = (*status)["live"].value("capacity", uint64_t{0});
+  s.kernel_memory_bytes = status->value("kernel_memory_bytes", uint64_t{0});
+  s.losses = losses_of(*status);
+  fmt::print("  {} outstanding allocations ({} eventfds in {} processes, {:.2f} allocations each) in {:.1f} s\n",
+             s.live_used, s.eventfds, s.holders, s.allocations_per_eventfd,
+             std::chrono::duration<double>(Clock::now() - started).count());
+
+  std::vector<std::vector<std::string>> commands = {{"used"}, {"used", "--json"}, {"status", "--json"}};
+  if (tool.has_command("find")) commands.push_back({"find", "do_eventfd"});
+  for (const auto &args : commands) {
+    auto r = tool.run(args);
+    if (!r) return r.error();
+    std::string cmd = "pooltag";
+    for (const auto &a : args) cmd += " " + a;
+    s.timings.push_back({cmd, r->exit_code, r->wall_seconds, r->max_rss_kb, r->out.size()});
+  }
+  return s;
+}
+
+// Configurations in the order of the table.
+std::vector<std::unique_ptr<Configuration>> configurations(const PooltagTool &tool, const RunnerOptions &o,
+                                                           bool stacks) {
+  std::vector<std::unique_ptr<Configuration>> c;
+  c.push_back(untraced());
+  c.push_back(pooltag_config(tool, config::kNull, "null floor", {"--null"}, false, false));
+  c.push_back(pooltag_config(tool, config::kDefault, "pooltag default", {}, true, false));
+  // Diagnostic: the same programs with a table that fits in the caches, to
+  // see how much of the cost is memory latency on the live table.
+  c.push_back(pooltag_config(tool, config::kSmallTable, "default, 64K table", {"--max-live", "64K"}, true, false));
+  c.push_back(pooltag_config(tool, config::kStacksOne, "stacks one tag", {"--stacks", o.stacks_tag}, stacks, false));
+  c.push_back(pooltag_config(tool, config::kStacksAll, "stacks '*'", {"--stacks", "*"}, stacks, false));
+  c.push_back(pooltag_config(tool, config::kSample64, "sample 64", {"--sample", "64"}, true, true));
+  if (o.bpftrace) c.push_back(bpftrace_config(o.bpftrace_script, o.bpftrace_keys));
+  if (o.memleak) c.push_back(memleak_config());
+  return c;
+}
+
+}  // namespace
+
+Result<RunResult> run_benchmark(const RunnerOptions &o) {
+  if (geteuid() != 0) return Error{"the benchmark needs root (BPF)"};
+  PooltagTool tool(o.pooltag, o.pin_dir);
+  // A run killed before its clean-up left its state behind: the pin
+  // directory is the benchmark's own, so remove it.
+  (void)tool.run({"disable"});
+  TracefsMount tracefs;  // for bpftrace; unmounted at the end if we mounted it
+
+  RunResult result;
+  utsname u{};
+  uname(&u);
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  auto version = run_command({o.pooltag, "--version"});
+  result.machine = {{"kernel", u.release},
+                    {"cpus", std::thread::hardware_concurrency()},
+                    {"cpu_model", cpu_model()},
+                    {"pooltag_version", version ? version->out.substr(0, version->out.find('\n')) : ""},
+                    {"load_average_at_start", {load[0], load[1], load[2]}},
+                    {"bpf_programs_loaded_at_start", loaded_bpf_programs()},
+                    {"tracefs_mounted_by_bench", tracefs.mounted_by_us()}};
+  fmt::print("pooltag overhead benchmark: {} on {} ({} CPUs), load average {:.2f}, {} BPF programs loaded by others\n",
+             result.machine["pooltag_version"].get<std::string>(), u.release, std::thread::hardware_concurrency(),
+             load[0], loaded_bpf_programs());
+
+  const bool stacks = tool.enable_has_option("--stacks");
+  auto configs = configurations(tool, o, stacks);
+  // Why each configuration cannot run: decided once, kept for all workloads.
+  std::vector<std::optional<std::string>> unavailable(configs.size());
+  for (size_t i = 0; i < configs.size(); ++i) {
+    unavailable[i] = configs[i]->unavailable();
+    if (!stacks && (configs[i]->key() == config::kStacksOne || configs[i]->key() == config::kStacksAll))
+      unavailable[i] = "not built yet: enable --help lists no --stacks";
+  }
+
+  for (Workload w : o.workloads) {
+    WorkloadResult wr;
+    wr.workload = std::string(workload_name(w));
+    wr.threads = o.threads;
+    wr.seconds_per_run = o.seconds;
+    wr.ops_per_run = o.ops;
+    wr.repetitions = o.repetitions;
+    for (const auto &c : configs) wr.configs.emplace_back(c->key(), c->name(), c->command());
+    fmt::print("\n{} churn: {} configurations x {} repetitions\n", wr.workload, configs.size(), o.repetitions);
+
+    for (const auto &order : interleaved_schedule(configs.size(), o.repetitions)) {
+      for (size_t i : order) {
+        if (unavailable[i]) continue;
+        if (interrupted(o)) return interrupted_error();
+        if (auto st = timed_run(*configs[i], tool, o, w, wr.configs[i]); !st) {
+          if (interrupted(o)) return interrupted_error();
+          unavailable[i] = st.error().message;
+          fmt::print("  {}: cannot run: {}\n", configs[i]->name(), st.error().message);
+          continue;
+        }
+        fmt::print("  {:<22} {:>10.0f} ops/s\n", configs[i]->name(), wr.configs[i].ops_per_second.back());
+        std::fflush(stdout);
+      }
+    }
+    for (size_t i = 0; i < configs.size(); ++i)
+      if (unavailable[i] && wr.configs[i].ops_per_second.empty()) wr.configs[i].unavailable = unavailable[i];
+
+    if (o.cost_pass) {
+      auto stats = RunTimeStats::enable();
+      if (!stats) {
+        fmt::print("  per-program cost: {}\n", stats.error().message);
+      } else {
+        for (size_t i = 0; i < configs.size(); ++i) {
+          if (unavailable[i] || configs[i]->key() == config::kUntraced) continue;
+          if (auto st = cost_run(*configs[i], o, w, wr.configs[i]); !st) {
+            if (interrupted(o)) return interrupted_error();
+            fmt::print("  {}: statistics pass failed: {}\n", configs[i]->name(), st.error().message);
+          }
+        }
+      }
+    }
+
+    fmt::print("\n{}", render_table(wr));
+    if (o.cost_pass) fmt::print("\nPer-program cost (one run with kernel.bpf_stats_enabled on):\n{}", render_costs(wr));
+    if (w == Workload::Eventfd) {
+      result.budget = evaluate_budget(wr);
+      fmt::print("\nBudget (issue 6, eventfd churn):\n{}", render_budget(result.budget));
+    }
+    result.workloads.push_back(std::move(wr));
+  }
+
+  if (o.scale_allocations > 0) {
+    fmt::print("\n`pooltag used` with {} outstanding allocations:\n", o.scale_allocations);
+    auto s = scale_test(tool, o);
+    if (!s) {
+      if (interrupted(o)) return interrupted_error();
+      ScaleResult skipped;
+      skipped.target = o.scale_allocations;
+      skipped.skipped = s.error().message;
+      result.scale = skipped;
+    } else {
+      result.scale = *s;
+    }
+    fmt::print("{}", render_scale(*result.scale));
+  }
+  getloadavg(load, 3);
+  result.machine["load_average_at_end"] = {load[0], load[1], load[2]};
+  return result;
+}
+
+std::string render_scale(const ScaleResult &s) {
+  if (s.skipped) return fmt::format("  not measured: {}\n", *s.skipped);
+  std::string out = fmt::format(
+      "  live table: {} of {} slots used, {:.1f} MiB of kernel memory: {:.0f} bytes per slot, {:.0f} bytes per "
+      "tracked allocation at this fill\n",
+      s.live_used, s.live_capacity, static_cast<double>(s.kernel_memory_bytes) / (1 << 20),
+      s.live_capacity ? static_cast<double>(s.kernel_memory_bytes) / static_cast<double>(s.live_capacity) : 0.0,
+      s.live_used ? static_cast<double>(s.kernel_memory_bytes) / static_cast<double>(s.live_used) : 0.0);
+  for (const auto &t : s.timings)
+    out += fmt::format("  {:<28} {:>7.3f} s  max RSS {:>7.1f} MiB  exit {}  ({} bytes of output)\n", t.command,
+                       t.seconds, static_cast<double>(t.max_rss_kb) / 1024, t.exit_code, t.output_bytes);
+  std::string lost;
+  for (const auto &[k, v] : s.losses)
+    if (v != 0) lost += fmt::format(" {} {}", k, v);
+  out += fmt::format("  losses since enable:{}\n", lost.empty() ? " none" : lost);
+  return out;
+}
+
+nlohmann::json to_json(const ScaleResult &s) {
+  nlohmann::json j = {{"target", s.target}};
+  if (s.skipped) {
+    j["skipped"] = *s.skipped;
+    return j;
+  }
+  nlohmann::json timings = nlohmann::json::array();
+  for (const auto &t : s.timings)
+    timings.push_back({{"command", t.command}, {"exit_code", t.exit_code}, {"seconds", t.seconds},
+                       {"max_rss_kb", t.max_rss_kb}, {"output_bytes", t.output_bytes}});
+  j.update({{"live_used", s.live_used},
+            {"live_capacity", s.live_capacity},
+            {"kernel_memory_bytes", s.kernel_memory_bytes},
+            {"bytes_per_slot", s.live_capacity ? static_cast<double>(s.kernel_memory_bytes) / s.live_capacity : 0},
+            {"bytes_per_tracked_allocation", s.live_used ? static_cast<double>(s.kernel_memory_bytes) / s.live_used : 0},
+            {"holder_processes", s.holders},
+            {"eventfds", s.eventfds},
+            {"allocations_per_eventfd", s.allocations_per_eventfd},
+            {"losses", s.losses},
+            {"timings", timings}});
+  return j;
+}
+
+nlohmann::json to_json(const RunResult &r, const RunnerOptions &o) {
+  nlohmann::json workloads = nlohmann::json::array();
+  for (const auto &w : r.workloads) workloads.push_back(to_json(w));
+  nlohmann::json out = {{"machine", r.machine},
+                        {"options",
+                         {{"threads", o.threads},
+                          {"seconds", o.seconds},
+                          {"ops", o.ops},
+                          {"repetitions", o.repetitions},
+                          {"stacks_tag", o.stacks_tag},
+                          {"bpftrace_keys", o.bpftrace_keys}}},
+                        {"workloads", workloads},
+                        {"budget", to_json(r.budget)}};
+  if (r.scale) out["scale"] = to_json(*r.scale);
+  return out;
+}
+
+}  // namespace pooltag::bench

@@ -1,0 +1,76 @@
+// The benchmark harness end to end, with a few thousand ops per
+// configuration: it runs, prints its table and writes its JSON, and leaves
+// nothing enabled. It judges no timing: that is what `make bench` is for.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+// The runtime tests' policy (tests/runtime/harness.h, RootOnly): without
+// root the test skips, but under CI (CI=true) a skip is a failure, since CI
+// runs as root and a skip there would hide a broken harness.
+class BenchSmoke : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) {
+      if (std::getenv("CI") != nullptr) FAIL() << "the benchmark smoke test needs root, and CI runs as root";
+      GTEST_SKIP() << "the benchmark needs root (BPF): skipped";
+    }
+  }
+};
+
+std::string run(const std::string &command, int &exit_code) {
+  std::string out;
+  FILE *p = popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+TEST_F(BenchSmoke, RunsEveryConfigurationAndPrintsTheTable) {
+  const std::string pin_dir = "/sys/fs/bpf/pooltag-bench-smoke-" + std::to_string(getpid());
+  const std::string results = ::testing::TempDir() + "pooltag-bench-smoke-" + std::to_string(getpid());
+  int exit_code = -1;
+  // bpftrace and memleak take seconds to start (or to fail): the smoke run
+  // covers pooltag's configurations and the scale test.
+  std::string out = run(std::string(BENCH_BINARY) + " --smoke --no-bpftrace --no-memleak --pin-dir " + pin_dir +
+                            " --results-dir " + results,
+                        exit_code);
+  ASSERT_EQ(exit_code, 0) << out;
+  for (const char *row : {"configuration", "untraced", "null floor", "pooltag default", "stacks one tag",
+                          "stacks '*'", "sample 64", "Budget", "Per-program cost", "pooltag used --json"})
+    EXPECT_NE(out.find(row), std::string::npos) << "no \"" << row << "\" in:\n" << out;
+  EXPECT_EQ(out.find("NOT exact"), std::string::npos) << out;
+
+  struct stat st{};
+  EXPECT_NE(stat(pin_dir.c_str(), &st), 0) << pin_dir << " was left enabled";
+
+  ASSERT_TRUE(std::filesystem::exists(results));
+  std::filesystem::path json_file;
+  for (const auto &e : std::filesystem::directory_iterator(results)) json_file = e.path();
+  ASSERT_FALSE(json_file.empty());
+  std::ifstream in(json_file);
+  auto doc = nlohmann::json::parse(in);
+  ASSERT_EQ(doc["workloads"].size(), 1u);
+  bool default_measured = false;
+  for (const auto &c : doc["workloads"][0]["configurations"])
+    if (c["key"] == "default") default_measured = c["median"].get<double>() > 0 && c.contains("exactness");
+  EXPECT_TRUE(default_measured) << doc.dump(2);
+  EXPECT_EQ(doc["budget"].size(), 5u);
+  std::filesystem::remove_all(results);
+}
+
+}  // namespace
