@@ -70,8 +70,12 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     if (!hit_buffer) return report(hit_buffer.error());
     if (*stack_entries > UINT32_MAX || *hit_buffer > UINT32_MAX)
       return report(Error{"--stack-entries or --hit-buffer is too large", kExitUsage});
-    kernel::EnableOptions options{*pools, *max_live, static_cast<uint32_t>(*max_sites), args->sample,
-                                  args->null_programs};
+    kernel::EnableOptions options;
+    options.pools = *pools;
+    options.max_live = *max_live;
+    options.max_sites = static_cast<uint32_t>(*max_sites);
+    options.sample_every = args->sample;
+    options.null_programs = args->null_programs;
     options.stack_patterns = args->stacks;
     options.stack_depth = args->stack_depth;
     options.stack_entries = static_cast<uint32_t>(*stack_entries);

@@ -46,7 +46,7 @@ Result<model::Snapshot> take_snapshot(const UsedArgs &args, Context &ctx) {
   if (auto st = kernel::require_root(*ctx.system, "used"); !st) return st.error();
   auto state = kernel::PinnedState::open(ctx.pin_dir);
   if (!state) return state.error();
-  return (*state)->snapshot();
+  return (*state)->snapshot(args.by == "stack");
 }
 
 }  // namespace
@@ -61,7 +61,9 @@ Runner add_used(CLI::App &app, Context &ctx) {
   cmd->add_option("--sort", args->sort, "Sort by tag, allocs, frees, diff or bytes (largest first)")
       ->capture_default_str();
   cmd->add_option("--pool", args->pool, "Show and sort by one pool type: slab, percpu, vmalloc or page");
-  cmd->add_option("--by", args->by, "Tag by caller (function), module, or cache (slab cache name)")
+  cmd->add_option("--by", args->by,
+                  "Tag by caller (function), module, cache (slab cache name), or stack: the caller split by "
+                  "allocation stack (caller#STACKID) where stacks are recorded (see pooltag stacks)")
       ->capture_default_str();
   cmd->add_option("--tags", args->tags_file, "Tag file (pooltag.txt format: TAG - OWNER - Description)");
   cmd->add_option("-n,--top", args->top, "Show only the first N tags");
@@ -86,7 +88,7 @@ Runner add_used(CLI::App &app, Context &ctx) {
     }
     auto grouping = model::parse_grouping(args->by);
     if (!grouping)
-      return report(Error{fmt::format("unknown grouping '{}' (caller, module, cache)", args->by), kExitUsage});
+      return report(Error{fmt::format("unknown grouping '{}' (caller, module, cache, stack)", args->by), kExitUsage});
     std::optional<model::TagFile> tags;
     if (!args->tags_file.empty()) {
       auto loaded = model::TagFile::load(args->tags_file);

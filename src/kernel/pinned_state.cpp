@@ -181,7 +181,7 @@ std::vector<ProgramInfo> PinnedState::programs() const {
   return out;
 }
 
-Result<model::Snapshot> PinnedState::snapshot() const {
+Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
   model::Snapshot snap;
   snap.pools = model::PoolSet{state_.pools_mask};
   snap.enabled_since_ns = state_.enabled_realtime_ns;
@@ -240,6 +240,32 @@ Result<model::Snapshot> PinnedState::snapshot() const {
     sample.counts = model::Counts{t.allocs * k,    t.frees * k,           t.alloc_bytes * k,   t.free_bytes * k,
                                   t.untracked * k, t.untracked_bytes * k, t.implicit_frees * k};
     snap.sites.push_back(std::move(sample));
+  }
+
+  if (split_by_stack) {
+    auto stacks = stack_counts();
+    if (!stacks) return stacks.error();
+    std::map<uint32_t, size_t> index;
+    for (size_t i = 0; i < snap.sites.size(); ++i) index[snap.sites[i].id] = i;
+    const uint64_t k = snap.sample_every;
+    auto take = [](uint64_t &from, uint64_t n) {
+      uint64_t t = std::min(from, n);  // counters read a moment apart: never below zero
+      from -= t;
+      return t;
+    };
+    for (const auto &[stack_id, st] : *stacks) {
+      auto it = index.find(st.site);
+      if (it == index.end()) continue;
+      model::SiteSample split = snap.sites[it->second];
+      model::Counts &whole = snap.sites[it->second].counts;
+      split.site.stack_id = static_cast<int32_t>(stack_id);
+      split.counts = model::Counts{};
+      split.counts.allocs = take(whole.allocs, st.allocs * k);
+      split.counts.frees = take(whole.frees, st.frees * k);
+      split.counts.alloc_bytes = take(whole.alloc_bytes, st.alloc_bytes * k);
+      split.counts.free_bytes = take(whole.free_bytes, st.free_bytes * k);
+      snap.sites.push_back(std::move(split));
+    }
   }
 
   pt_counters c = counters();

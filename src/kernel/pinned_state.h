@@ -52,7 +52,9 @@ class PinnedState {
   const std::string &dir() const { return dir_; }
 
   // Sites with their counts summed over CPUs, loss counters, live fill.
-  Result<model::Snapshot> snapshot() const;
+  // Split by stack: each site's allocations with a recorded stack become
+  // one site per stack (Site::stack_id), the rest stay with the site.
+  Result<model::Snapshot> snapshot(bool split_by_stack = false) const;
 
   // Outstanding allocations of the sites `want` accepts (by site slot).
   Result<std::vector<model::LiveAllocation>> live(const std::function<bool(uint32_t site)> &want) const;

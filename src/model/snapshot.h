@@ -55,6 +55,7 @@ struct Site {
   Pool pool = Pool::Slab;
   std::string cache;  // slab cache name, empty where the pool has none
   uint64_t variant = 0;  // source-specific split of one code address (size class, cache id)
+  int32_t stack_id = -1;  // a split of the site by allocation stack (--by stack); -1: whole site
 };
 
 struct SiteSample {

@@ -13,6 +13,7 @@ std::optional<Grouping> parse_grouping(std::string_view text) {
   if (text == "caller") return Grouping::Caller;
   if (text == "module") return Grouping::Module;
   if (text == "cache") return Grouping::Cache;
+  if (text == "stack") return Grouping::Stack;
   return std::nullopt;
 }
 
@@ -21,6 +22,7 @@ std::string_view grouping_name(Grouping g) {
     case Grouping::Caller: return "caller";
     case Grouping::Module: return "module";
     case Grouping::Cache: return "cache";
+    case Grouping::Stack: return "stack";
   }
   return "?";
 }
@@ -115,6 +117,12 @@ TagInfo SiteTagger::tag_of(const Site &site) const {
   const Resolved &r = resolve(site.code_address);
   if (r.entry != nullptr) return TagInfo{r.entry->tag, r.entry->owner, r.entry->description};
   switch (grouping_) {
+    case Grouping::Stack:
+      if (site.stack_id >= 0)
+        return TagInfo{fmt::format("{}#{}", r.function.empty() ? fmt::format("0x{:x}", site.code_address) : r.function,
+                                   site.stack_id),
+                       r.module, ""};
+      [[fallthrough]];
     case Grouping::Caller:
       return TagInfo{r.function.empty() ? fmt::format("0x{:x}", site.code_address) : r.function,
                      r.module, ""};

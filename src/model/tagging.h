@@ -34,7 +34,10 @@ class CodeSymbolizer {
   virtual std::string describe(uint64_t return_address) const;
 };
 
-enum class Grouping { Caller, Module, Cache };
+// Stack: the caller, split by allocation stack ("do_eventfd#17"), for the
+// sites whose stacks are recorded: the seed's "a tag per allocation site"
+// step without changing code.
+enum class Grouping { Caller, Module, Cache, Stack };
 std::optional<Grouping> parse_grouping(std::string_view text);
 std::string_view grouping_name(Grouping g);
 

@@ -189,3 +189,28 @@ TEST_F(EnabledTagging, BadArgumentsGetOneLine) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
   }
 }
+
+TEST_F(EnabledTagging, ByStackSplitsATagIntoOneTagPerStack) {
+  const int n = 30;
+  ASSERT_EQ(run_pooltag({"stacks", "alloc_pipe_info"}).exit_code, 0);
+  Program pipes({program_path("leak_pipe"), std::to_string(n)});
+  ASSERT_EQ(pipes.read_line().rfind("started", 0), 0u);
+  auto before = used_json({"--by", "stack", "alloc_pipe_info*"});
+  pipes.send_line();
+  ASSERT_EQ(pipes.read_line().rfind("ready", 0), 0u);
+  auto during = used_json({"--by", "stack", "alloc_pipe_info*"});
+  // alloc_pipe_info makes two allocations per pipe from two call sites:
+  // two stacks, each holding n more than before
+  int grown = 0;
+  for (const auto &t : during["tags"]) {
+    std::string tag = t["tag"];
+    ASSERT_EQ(tag.rfind("alloc_pipe_info#", 0), 0u) << tag;
+    int64_t diff = t["diff"].get<int64_t>() - counts_of(before, tag, "slab").diff;
+    if (diff != 0) {
+      EXPECT_EQ(diff, n) << tag;
+      ++grown;
+    }
+  }
+  EXPECT_EQ(grown, 2);
+  run_pooltag({"stacks", "--clear"});
+}

@@ -91,6 +91,14 @@ TEST_F(TaggerTest, ByCacheUsesCacheOrPoolName) {
   EXPECT_EQ(t.tag_of(Site{0x1010, Pool::Vmalloc, "", 0}).tag, "vmalloc");
 }
 
+TEST_F(TaggerTest, ByStackSplitsTheCallerByStack) {
+  SiteTagger t(syms, Grouping::Stack);
+  Site split{0x1010, Pool::Slab, "", 0};
+  split.stack_id = 17;
+  EXPECT_EQ(t.tag_of(split).tag, "do_eventfd#17");
+  EXPECT_EQ(t.tag_of(Site{0x1010, Pool::Slab, "", 0}).tag, "do_eventfd") << "allocations without a stack";
+}
+
 TEST_F(TaggerTest, UnknownAddressesAndNoAddress) {
   SiteTagger t(syms, Grouping::Caller);
   EXPECT_EQ(t.tag_of(Site{0x9999, Pool::Slab, "", 0}).tag, "0x9999");
@@ -115,6 +123,7 @@ TEST(Grouping, ParsesNames) {
   EXPECT_EQ(parse_grouping("caller"), Grouping::Caller);
   EXPECT_EQ(parse_grouping("module"), Grouping::Module);
   EXPECT_EQ(parse_grouping("cache"), Grouping::Cache);
+  EXPECT_EQ(parse_grouping("stack"), Grouping::Stack);
   EXPECT_FALSE(parse_grouping("stack_of_doom"));
 }
 
