@@ -254,7 +254,7 @@ std::vector<std::string> mon_help_lines() {
       "  l             highlight changed rows on/off",
       "  Up Down PgUp PgDn Home End   move",
       "  Enter         the sites of the selected tag",
-      "  + -           refresh more or less often; space refreshes now",
+      "  + -           refresh less or more often (0.2 s to 60 s); space refreshes now",
       "  h ?           this help",
       "  q             quit",
       "",

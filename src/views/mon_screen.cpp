@@ -60,7 +60,7 @@ void draw(const std::vector<ScreenLine> &lines, bool colors) {
 
 Status run_mon_screen(MonModel &mon, const volatile std::sig_atomic_t &stop) {
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-    return Error{"pooltag mon needs a terminal; --batch or --json print to pipes and logs", kExitUsage};
+    return Error{"pooltag mon needs a terminal; --batch or --json print to pipes and logs"};
   SCREEN *screen = newterm(nullptr, stdout, stdin);
   if (screen == nullptr) {
     const char *term = std::getenv("TERM");

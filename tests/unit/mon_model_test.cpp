@@ -466,6 +466,7 @@ TEST_F(MonModelTest, ScrollingMovesTheCursorAndTheWindow) {
   ASSERT_TRUE(m.refresh().ok());
   size_t n = m.rows().size();
   size_t page = m.page_rows();
+  EXPECT_EQ(page, 19u) << "80x24 without losses: 3 header lines, titles, footer";
   ASSERT_GT(n, page);
   m.key(kKeyDown);
   EXPECT_EQ(m.selected(), 1u);
@@ -661,4 +662,9 @@ TEST(MonSymbolizer, DefaultDescribeHasFunctionAndModule) {
   syms.add(0x3000, "pcpu_thing", "some_mod");
   EXPECT_EQ(syms.describe(0x3010), "pcpu_thing [some_mod]");
   EXPECT_EQ(syms.describe(0x9000), "0x9000");
+}
+
+TEST(MonLayout, EveryColumnFromNinetyThreeWithSixteenCharacterTags) {
+  EXPECT_EQ(layout_columns(93, 16).size(), kColumnCount);
+  EXPECT_LT(layout_columns(92, 16).size(), kColumnCount);
 }
