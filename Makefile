@@ -22,7 +22,7 @@ build: deps
 
 run: build
 	@$(BUILD)/pooltag status >/dev/null 2>&1 || $(BUILD)/pooltag enable
-	@exec watch -n 2 -t "$(CURDIR)/$(BUILD)/pooltag used -n 40"
+	@exec $(BUILD)/pooltag mon
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure
