@@ -236,7 +236,8 @@ std::string render_table(const WorkloadResult &w) {
     auto s = c.summary();
     std::string events = c.events && c.seconds > 0 ? thousands(static_cast<double>(*c.events) / c.seconds) : "-";
     std::string notes;
-    if (!c.losses.empty()) notes = "lost: " + losses_text(c.losses);
+    if (c.foreign_programs != 0) notes = fmt::format("{} foreign BPF programs loaded; ", c.foreign_programs);
+    if (!c.losses.empty()) notes += "lost: " + losses_text(c.losses);
     if (!c.exactness.empty()) {
       size_t exact = 0;
       std::string first_bad;
@@ -308,6 +309,7 @@ nlohmann::json to_json(const WorkloadResult &w) {
       j["events_per_second"] = c.seconds > 0 ? static_cast<double>(*c.events) / c.seconds : 0;
     }
     j["recursion_misses"] = c.recursion_misses;
+    j["foreign_programs"] = c.foreign_programs;
     j["losses"] = c.losses;
     nlohmann::json ex = nlohmann::json::array();
     for (const auto &e : c.exactness) {

@@ -96,6 +96,9 @@ struct ConfigResult {
   uint64_t ops = 0;
   std::optional<uint64_t> events;  // pooltag's own alloc + free event counters
   uint64_t recursion_misses = 0;
+  // Most BPF programs loaded by others (tests running pooltag, say) during
+  // any repetition: they tax every configuration, untraced included.
+  size_t foreign_programs = 0;
   std::map<std::string, int64_t> losses;  // growth of pooltag's loss counters
   std::vector<ExactnessCheck> exactness;  // one per repetition, pooltag configurations
   std::optional<CostBreakdown> cost;      // from the statistics pass

@@ -80,6 +80,8 @@ Status timed_run(Configuration &cfg, const PooltagTool &tool, const RunnerOption
     events_before = *e;
   }
   auto programs_before = program_stats(cfg.programs());
+  size_t ours = cfg.programs().size(), loaded = loaded_bpf_programs();
+  out.foreign_programs = std::max(out.foreign_programs, loaded > ours ? loaded - ours : 0);
 
   auto churn = run_churn(churn_options(o, w));
   if (!churn) return churn.error();
