@@ -492,7 +492,9 @@ __noinline int pt_emit_hit(__u32 kind, __u64 addr, __u64 size, __u32 site, __s32
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	task = bpf_get_current_task_btf();
 	/* only user tasks: stopping a kernel thread could hang the machine */
-	if ((poolhittag.flags & PT_HIT_STOP_TASK) && task && task->mm && !(task->flags & 0x00200000 /* PF_KTHREAD */))
+	if ((poolhittag.flags & PT_HIT_STOP_TASK) && ev->time_ns < poolhittag.stop_until_ns &&
+	    ev->pid != poolhittag.watcher_pid && ev->pid != 1 && task && task->mm &&
+	    !(task->flags & 0x00200000 /* PF_KTHREAD */))
 		ev->stopped = bpf_send_signal(PT_SIGSTOP) == 0;
 	bpf_ringbuf_submit(ev, 0);
 	count(PT_CNT_HIT_EVENTS);

@@ -134,6 +134,13 @@ struct pt_tag_selector {
 	__u32 flags;       /* PT_HIT_* */
 	__u32 range_count;
 	__u64 generation;  /* bumped by every change */
+	/* PT_HIT_STOP_TASK is a lease, not a setting: it holds while
+	 * bpf_ktime_get_ns() < stop_until_ns, and the watching command renews
+	 * it, so a watcher that dies (even by SIGKILL) stops no more tasks.
+	 * The watcher itself and pid 1 are never stopped. */
+	__u64 stop_until_ns;
+	__u32 watcher_pid;
+	__u32 reserved;
 	char tag[PT_TAG_LEN]; /* the tag as typed, NUL-padded (what `db` shows) */
 	struct pt_code_range ranges[PT_MAX_TAG_RANGES];
 };

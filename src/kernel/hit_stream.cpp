@@ -2,7 +2,11 @@
 
 #include <bpf/libbpf.h>
 
+#include <unistd.h>
+
 #include <cstring>
+
+#include "kernel/loader.h"
 
 namespace pooltag::kernel {
 
@@ -43,6 +47,15 @@ int HitStream::on_sample(void *self, void *data, size_t size) {
 }
 
 Result<int> HitStream::poll(int timeout_ms) {
+  uint64_t now = monotonic_now_ns();
+  if (now - lease_renewed_ > kStopLeaseNs / 4) {
+    lease_renewed_ = now;
+    auto sel = state_->read_selector(PinnedState::Selector::HitTag);
+    if (sel && (sel->flags & PT_HIT_STOP_TASK) && sel->watcher_pid == static_cast<uint32_t>(getpid())) {
+      sel->stop_until_ns = now + kStopLeaseNs;
+      (void)state_->write_selector(PinnedState::Selector::HitTag, *sel);
+    }
+  }
   int n = ring_buffer__poll(rb_, timeout_ms);
   if (n < 0 && n != -EINTR) return error_from_errno("cannot read hit events", -n);
   return n < 0 ? 0 : n;

@@ -22,7 +22,8 @@ class HitStream {
   static Result<std::unique_ptr<HitStream>> open(const PinnedState &state, uint64_t since_monotonic_ns,
                                                  Handler handler);
   ~HitStream();
-  // Waits up to timeout_ms; returns the number of events handled.
+  // Waits up to timeout_ms; returns the number of events handled. Also
+  // renews this process's --stop-task lease on the hit tag, if it holds one.
   Result<int> poll(int timeout_ms);
 
  private:
@@ -31,6 +32,7 @@ class HitStream {
   uint64_t since_ = 0;
   Handler handler_;
   ::ring_buffer *rb_ = nullptr;
+  uint64_t lease_renewed_ = 0;
 };
 
 }  // namespace pooltag::kernel

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -61,6 +62,12 @@ std::vector<CodeRange> program_images(::pooltag_bpf *skel) {
 }
 
 }  // namespace
+
+uint64_t monotonic_now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
 
 Result<TableGeometry> TableGeometry::from(const EnableOptions &options) {
   if (options.max_live < 1024 || options.max_live > (1ull << 28))
@@ -198,6 +205,12 @@ void fill_selector(const TagSelection &selection, uint32_t flags, pt_tag_selecto
   sel.range_count = static_cast<uint32_t>(n);
   for (size_t i = 0; i < n; ++i) sel.ranges[i] = {selection.ranges[i].start, selection.ranges[i].end};
   std::strncpy(sel.tag, selection.text.c_str(), sizeof(sel.tag) - 1);
+  if (flags & PT_HIT_STOP_TASK) {
+    // a lease, renewed by the watcher's HitStream::poll: stopping tasks
+    // ends within kStopLeaseNs of the watcher's death, however it dies
+    sel.stop_until_ns = monotonic_now_ns() + kStopLeaseNs;
+    sel.watcher_pid = static_cast<uint32_t>(getpid());
+  }
   out = sel;
 }
 

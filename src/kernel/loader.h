@@ -51,6 +51,10 @@ struct TableGeometry {
   uint64_t kernel_bytes() const;  // memory the maps take, per-CPU parts included
 };
 
+// How long --stop-task stays armed without a renewal (bpf/pooltag.h).
+inline constexpr uint64_t kStopLeaseNs = 2000000000ull;
+uint64_t monotonic_now_ns();  // the clock of bpf_ktime_get_ns
+
 // Fills a pinned tag selector (the hit tag or the stack tags) from a
 // selection; the generation goes up by one.
 void fill_selector(const TagSelection &selection, uint32_t flags, pt_tag_selector &out);

@@ -215,3 +215,17 @@ TEST_F(EnabledTagging, ByStackSplitsATagIntoOneTagPerStack) {
   EXPECT_EQ(grown, 2);
   run_pooltag({"stacks", "--clear"});
 }
+
+TEST_F(EnabledTagging, StopTaskEndsWithItsWatcherEvenAfterSigkill) {
+  auto hit = start_hit({"do_eventfd", "--stop-task", "--json"});
+  ASSERT_TRUE(eventually([] { return hit_tag_is("do_eventfd"); }));
+  kill(hit->pid(), SIGKILL);
+  hit->wait();
+  // the lease (2 s) runs out without its watcher renewing it
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  Program leak({program_path("leak_eventfd"), "1"});
+  ASSERT_EQ(leak.read_line().rfind("started", 0), 0u);
+  leak.send_line();
+  EXPECT_EQ(leak.read_line(5000).rfind("ready", 0), 0u) << "stopped by a dead watcher's --stop-task";
+  run_pooltag({"hit", "--clear"});
+}
