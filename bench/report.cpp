@@ -266,7 +266,7 @@ std::string render_costs(const WorkloadResult &w) {
     // time per op per thread, and what the configuration adds to it
     double op_ns = 1e9 * w.threads / c.summary().median;
     out += fmt::format("{} ({}): {:.0f} ops/s with statistics on; {:.2f} program runs/op, {:.0f} ns of program "
-                       "time/op; +{:.0f} ns/op wall over untraced (throughput runs)\n",
+                       "time/op; {:+.0f} ns/op wall over untraced (throughput runs)\n",
                        c.name, c.command, k.ops_per_second(), static_cast<double>(k.runs()) / ops,
                        static_cast<double>(k.run_time_ns()) / ops, base_ns > 0 ? op_ns - base_ns : 0);
     for (const auto &p : k.programs) {
