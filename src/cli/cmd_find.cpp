@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/kd_shared.h"
 #include "cli/reader.h"
 #include "common/units.h"
 #include "views/find_view.h"
@@ -36,6 +37,46 @@ Result<uint64_t> parse_address(std::string text) {
 }
 
 }  // namespace
+
+Result<FoundAllocations> find_allocations(const Reader &r, const std::string &tag, std::optional<model::Pool> pool,
+                                          uint64_t older_than) {
+  auto snapshot = r.state().snapshot();
+  if (!snapshot) return snapshot.error();
+  FoundAllocations found;
+  for (const auto &s : snapshot->sites)
+    if (r.matches(s, tag, pool)) found.sites[s.id] = s;
+  auto live = r.state().live([&](uint32_t site) { return found.sites.count(site) != 0; });
+  if (!live) return live.error();
+  for (auto &a : *live)
+    if (a.age_ns >= older_than) found.allocations.push_back(std::move(a));
+  std::sort(found.allocations.begin(), found.allocations.end(),
+            [](const auto &a, const auto &b) { return a.age_ns != b.age_ns ? a.age_ns > b.age_ns : a.address < b.address; });
+  return found;
+}
+
+Result<bool> print_pool(const Reader &r, uint64_t address, std::FILE *out) {
+  auto live = r.state().live([](uint32_t) { return true; });
+  if (!live) return live.error();
+  const model::LiveAllocation *hit = nullptr;
+  for (const auto &a : *live)
+    if (address >= a.address && address - a.address < std::max<uint64_t>(a.size, 1)) hit = &a;
+  if (hit == nullptr) {
+    fmt::print(out, "{:016x} is not in a tracked allocation\n", address);
+    return false;
+  }
+  auto snapshot = r.state().snapshot();
+  if (!snapshot) return snapshot.error();
+  model::Site site;
+  for (const auto &s : snapshot->sites)
+    if (s.id == hit->site) site = s.site;
+  fmt::print(out, "{:016x} is inside an allocation of tag '{}':\n", address, r.tagger().tag_of(site).tag);
+  fmt::print(out, "  start {:016x}  size {}  offset 0x{:x}  pool {}  age {}  by {} ({})\n", hit->address, hit->size,
+             address - hit->address, model::pool_name(site.pool), format_duration_ns(hit->age_ns), hit->comm,
+             hit->pid);
+  if (site.code_address != 0) fmt::print(out, "  allocated at {}\n", r.symbolizer().describe(site.code_address));
+  if (hit->stack_id >= 0) fmt::print(out, "{}", views::render_kb(r.state().stack(hit->stack_id), r.symbolizer()));
+  return true;
+}
 
 Runner add_find(CLI::App &app, Context &ctx) {
   auto *cmd = app.add_subcommand(
@@ -84,19 +125,10 @@ Runner add_find(CLI::App &app, Context &ctx) {
     auto reader = Reader::open(ctx, args->tags, "find");
     if (!reader) return report(reader.error());
     auto &r = **reader;
-    auto snapshot = r.state().snapshot();
-    if (!snapshot) return report(snapshot.error());
-
-    std::map<uint32_t, const model::SiteSample *> wanted;
-    for (const auto &s : snapshot->sites)
-      if (r.matches(s, args->tag, pool)) wanted[s.id] = &s;
-    auto live = r.state().live([&](uint32_t site) { return wanted.count(site) != 0; });
-    if (!live) return report(live.error());
-    std::vector<model::LiveAllocation> allocations;
-    for (auto &a : *live)
-      if (a.age_ns >= older_than) allocations.push_back(std::move(a));
-    std::sort(allocations.begin(), allocations.end(),
-              [](const auto &a, const auto &b) { return a.age_ns != b.age_ns ? a.age_ns > b.age_ns : a.address < b.address; });
+    auto found = find_allocations(r, args->tag, pool, older_than);
+    if (!found) return report(found.error());
+    const auto &wanted = found->sites;
+    auto &allocations = found->allocations;
 
     std::map<uint64_t, std::vector<uint8_t>> dumps;
     if (dumping && !allocations.empty()) {
@@ -117,7 +149,7 @@ Runner add_find(CLI::App &app, Context &ctx) {
     opts.describe_site = [&](uint32_t site) -> std::pair<std::string, std::string> {
       auto it = wanted.find(site);
       if (it == wanted.end()) return {"", ""};
-      return {r.tagger().tag_of(it->second->site).tag, std::string(model::pool_name(it->second->site.pool))};
+      return {r.tagger().tag_of(it->second.site).tag, std::string(model::pool_name(it->second.site.pool))};
     };
     if (args->json)
       fmt::print("{}\n", views::find_json(groups, allocations, opts, frames).dump());
@@ -143,27 +175,9 @@ Runner add_pool(CLI::App &app, Context &ctx) {
     auto reader = Reader::open(ctx, args->tags, "pool");
     if (!reader) return report(reader.error());
     auto &r = **reader;
-    auto live = r.state().live([](uint32_t) { return true; });
-    if (!live) return report(live.error());
-    const model::LiveAllocation *hit = nullptr;
-    for (const auto &a : *live)
-      if (*address >= a.address && *address - a.address < std::max<uint64_t>(a.size, 1)) hit = &a;
-    if (hit == nullptr) {
-      fmt::print("{:016x} is not in a tracked allocation\n", *address);
-      return static_cast<int>(kExitError);
-    }
-    auto snapshot = r.state().snapshot();
-    if (!snapshot) return report(snapshot.error());
-    model::Site site;
-    for (const auto &s : snapshot->sites)
-      if (s.id == hit->site) site = s.site;
-    fmt::print("{:016x} is inside an allocation of tag '{}':\n", *address, r.tagger().tag_of(site).tag);
-    fmt::print("  start {:016x}  size {}  offset 0x{:x}  pool {}  age {}  by {} ({})\n", hit->address, hit->size,
-               *address - hit->address, model::pool_name(site.pool), format_duration_ns(hit->age_ns), hit->comm,
-               hit->pid);
-    if (site.code_address != 0) fmt::print("  allocated at {}\n", r.symbolizer().describe(site.code_address));
-    if (hit->stack_id >= 0) fmt::print("{}", views::render_kb(r.state().stack(hit->stack_id), r.symbolizer()));
-    return 0;
+    auto found = print_pool(r, *address, stdout);
+    if (!found) return report(found.error());
+    return *found ? 0 : static_cast<int>(kExitError);
   };
 }
 

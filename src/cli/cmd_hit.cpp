@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/kd_shared.h"
 #include "cli/reader.h"
 #include "common/units.h"
 #include "kernel/hit_stream.h"
@@ -22,12 +23,6 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 void on_interrupt(int) { g_interrupted = true; }
 
-uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 struct HitArgs {
   std::string tag;
   TagArgs tags;
@@ -39,6 +34,12 @@ struct HitArgs {
 };
 
 }  // namespace
+
+uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
 
 // Sets (or clears, with an empty selection) the hit tag and marks the sites.
 Status set_hit_tag(const Reader &reader, const std::vector<std::string> &patterns, uint32_t flags) {
@@ -59,6 +60,48 @@ Status set_hit_tag(const Reader &reader, const std::vector<std::string> &pattern
     return false;
   });
   if (!marked) return marked.error();
+  return Ok{};
+}
+
+std::string hit_line(const model::HitEvent &ev, const std::string &tag, model::Pool pool) {
+  const char *kind = ev.kind == model::HitEvent::Kind::Alloc ? "alloc" : "free";
+  return fmt::format("{} {} [{}] address 0x{:x} size {} by {} ({}/{}){}", kind, tag, model::pool_name(pool),
+                     ev.address, ev.size, ev.comm, ev.pid, ev.tid, ev.stopped ? ", task stopped" : "");
+}
+
+Status watch_hits(const Reader &r, const std::string &pattern, uint64_t since, const std::function<bool()> &stop,
+                  const HitHandler &handle, const std::function<void()> &on_open, bool &opened) {
+  opened = false;
+  auto snapshot = r.state().snapshot();
+  if (!snapshot) return snapshot.error();
+  std::map<uint32_t, model::SiteSample> sites;
+  for (const auto &s : snapshot->sites) sites[s.id] = s;
+  auto on_event = [&](const model::HitEvent &ev) {
+    auto it = sites.find(ev.site);
+    if (it == sites.end()) {  // a site born after the snapshot
+      auto again = r.state().snapshot();
+      if (again)
+        for (const auto &s : again->sites) sites[s.id] = s;
+      it = sites.find(ev.site);
+    }
+    handle(ev, it != sites.end() ? it->second.site : model::Site{});
+  };
+  auto stream = kernel::HitStream::open(r.state(), since, on_event);
+  if (!stream) return stream.error();
+  opened = true;
+  if (on_open) on_open();
+  uint64_t last_mark = monotonic_ns();
+  while (!stop()) {
+    auto n = (*stream)->poll(100);
+    if (!n) return n.error();
+    // sites born meanwhile whose tag the kernel cannot tell by address
+    // (--by cache) are marked here
+    if (monotonic_ns() - last_mark > 500000000ull) {
+      last_mark = monotonic_ns();
+      (void)r.state().mark_sites(PT_SITE_HIT,
+                                 [&](const model::SiteSample &site) { return r.matches(site, pattern, std::nullopt); });
+    }
+  }
   return Ok{};
 }
 
@@ -106,21 +149,11 @@ Runner add_hit(CLI::App &app, Context &ctx) {
 
     auto snapshot = r.state().snapshot();
     if (!snapshot) return report(snapshot.error());
-    std::map<uint32_t, model::SiteSample> sites;
-    for (const auto &s : snapshot->sites) sites[s.id] = s;
     uint64_t events = 0;
     uint64_t drops_before = snapshot->losses.hit_drops;
-    auto handle = [&](const model::HitEvent &ev) {
+    auto handle = [&](const model::HitEvent &ev, const model::Site &site) {
       if (args->count != 0 && events >= args->count) return;
       ++events;
-      auto it = sites.find(ev.site);
-      if (it == sites.end()) {  // a site born after the snapshot
-        auto again = r.state().snapshot();
-        if (again)
-          for (const auto &s : again->sites) sites[s.id] = s;
-        it = sites.find(ev.site);
-      }
-      model::Site site = it != sites.end() ? it->second.site : model::Site{};
       std::string tag = r.tagger().tag_of(site).tag;
       const char *kind = ev.kind == model::HitEvent::Kind::Alloc ? "alloc" : "free";
       if (args->json) {
@@ -130,39 +163,35 @@ Runner add_hit(CLI::App &app, Context &ctx) {
                             {"stopped", ev.stopped},  {"stack", views::stack_frames(ev.stack, r.symbolizer())}};
         fmt::print("{}\n", j.dump());
       } else {
-        fmt::print("{} {} [{}] address 0x{:x} size {} by {} ({}/{}){}\n", kind, tag, model::pool_name(site.pool),
-                   ev.address, ev.size, ev.comm, ev.pid, ev.tid, ev.stopped ? ", task stopped" : "");
+        fmt::print("{}\n", hit_line(ev, tag, site.pool));
         fmt::print("{}", views::render_kb(ev.stack, r.symbolizer()));
       }
       std::fflush(stdout);
     };
-    auto stream = kernel::HitStream::open(r.state(), since, handle);
-    if (!stream) return report(stream.error());
-    if (!args->json)
-      fmt::print("breaking on tag '{}'{}; Ctrl-C to stop\n", patterns[0],
-                 args->stop_task ? " (stopping each task that hits it)" : "");
-    std::fflush(stdout);
+    auto on_open = [&] {
+      if (!args->json)
+        fmt::print("breaking on tag '{}'{}; Ctrl-C to stop\n", patterns[0],
+                   args->stop_task ? " (stopping each task that hits it)" : "");
+      std::fflush(stdout);
+    };
 
     g_interrupted = false;
     signal(SIGINT, on_interrupt);
     signal(SIGTERM, on_interrupt);
-    uint64_t start = monotonic_ns(), last_mark = start;
+    uint64_t start = monotonic_ns();
+    auto stop = [&] {
+      return g_interrupted || (args->count != 0 && events >= args->count) ||
+             (duration_ns != 0 && monotonic_ns() - start >= duration_ns);
+    };
+    bool opened = false;
     int rc = 0;
-    while (!g_interrupted && (args->count == 0 || events < args->count) &&
-           (duration_ns == 0 || monotonic_ns() - start < duration_ns)) {
-      auto n = (*stream)->poll(100);
-      if (!n) {
-        rc = report(n.error());
-        break;
+    if (auto st = watch_hits(r, patterns[0], since, stop, handle, on_open, opened); !st) {
+      if (!opened) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        return report(st.error());
       }
-      // sites born meanwhile whose tag the kernel cannot tell by address
-      // (--by cache) are marked here
-      if (monotonic_ns() - last_mark > 500000000ull) {
-        last_mark = monotonic_ns();
-        (void)r.state().mark_sites(PT_SITE_HIT, [&](const model::SiteSample &site) {
-          return r.matches(site, patterns[0], std::nullopt);
-        });
-      }
+      rc = report(st.error());
     }
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
