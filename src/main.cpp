@@ -37,6 +37,7 @@ int main(int argc, char **argv) {
   runners["stacks"] = cli::add_stacks(app, ctx);
   runners["find"] = cli::add_find(app, ctx);
   runners["pool"] = cli::add_pool(app, ctx);
+  runners["kd"] = cli::add_kd(app, ctx);
 
   try {
     app.parse(argc, argv);

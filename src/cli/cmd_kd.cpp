@@ -1,0 +1,372 @@
+// pooltag kd: the seed's walkthrough typed as written, at a `kd> ` prompt.
+// A front end: every command runs the code of a subcommand (used's table,
+// hit's hit tag and event stream, find, pool) through cli/kd_shared.h; what
+// is kd's own is the command language (kd_parse.h) and WinDbg's layouts
+// (views/kd_view.h).
+#include <editline/readline.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstddef>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/kd_parse.h"
+#include "cli/kd_shared.h"
+#include "cli/reader.h"
+#include "common/wildcard.h"
+#include "model/tag_table.h"
+#include "views/find_view.h"
+#include "views/kd_view.h"
+#include "views/stack_view.h"
+#include "views/used_view.h"
+
+namespace pooltag::cli {
+
+static_assert(kd::kHitTagBytes == PT_TAG_LEN, "db shows pt_tag_selector.tag");
+static_assert(static_cast<int>(model::Pool::Slab) == 0 && static_cast<int>(model::Pool::Percpu) == 1 &&
+                  static_cast<int>(model::Pool::Vmalloc) == 2 && static_cast<int>(model::Pool::Page) == 3,
+              "!poolfind PoolType numbers are model::Pool values");
+
+namespace {
+
+volatile std::sig_atomic_t g_break_in = 0;  // Ctrl-C: stop the running command
+void on_break_in(int) { g_break_in = 1; }
+
+// db's address column: the offset of the tag field in the pinned
+// poolhittag map's value (struct pt_tag_selector). BPF map values have no
+// address user space may know, and the offset is the same on every run.
+constexpr uint64_t kHitTagOffset = offsetof(pt_tag_selector, tag);
+
+constexpr const char *kHelp =
+    "pooltag kd commands (numbers are hex, as in WinDbg; 0n10 is decimal):\n"
+    "  .reload                      reload kernel symbols (kallsyms, modules) and the tag file\n"
+    "  !poolused [Flags [TagString]] the tags' usage; Flags 1 verbose (per site), 2 sort by slab bytes,\n"
+    "                               4 sort by the bytes of all pools, none: sort by tag; * ? in TagString\n"
+    "  ed nt!poolhittag VALUE       set the hit tag: ' cbA' (little-endian literal: tag \"Abc \"), a tag name,\n"
+    "                               or 0 to clear\n"
+    "  db nt!poolhittag [L n]       dump the hit-tag variable's bytes (dd: as dwords)\n"
+    "  g                            go: wait for the next alloc or free of the hit tag and break (Ctrl-C breaks in)\n"
+    "  kb [n]                       the stack of the last hit\n"
+    "  !poolfind TagString [PoolType] the outstanding allocations of a tag; PoolType 0 slab, 1 percpu,\n"
+    "                               2 vmalloc, 3 page (default: every pool)\n"
+    "  !pool Address                the tracked allocation containing Address\n"
+    "  ? or .help                   this list\n"
+    "  q                            quit (also Ctrl-D)\n";
+
+class KdSession {
+ public:
+  KdSession(Context &ctx, TagArgs tags) : ctx_(ctx), tags_(std::move(tags)) {}
+
+  Status open() {
+    auto r = Reader::open(ctx_, tags_, "kd");
+    if (!r) return r.error();
+    reader_ = std::move(*r);
+    return Ok{};
+  }
+
+  bool quitting() const { return quit_; }
+
+  Status run(const kd::Command &c) {
+    switch (c.verb) {
+      case kd::Verb::Nothing: return Ok{};
+      case kd::Verb::Quit: quit_ = true; return Ok{};
+      case kd::Verb::Help: fmt::print("{}", kHelp); return Ok{};
+      case kd::Verb::Reload: return reload();
+      case kd::Verb::PoolUsed: return pool_used(c);
+      case kd::Verb::EditHitTag: return edit(c);
+      case kd::Verb::Display: return display(c);
+      case kd::Verb::Go: return go();
+      case kd::Verb::Backtrace: return backtrace(c);
+      case kd::Verb::PoolFind: return pool_find(c);
+      case kd::Verb::Pool: return pool(c);
+    }
+    return Ok{};
+  }
+
+ private:
+  const Reader &r() const { return *reader_; }
+
+  Status reload() {
+    if (auto st = open(); !st) return st;
+    const auto &syms = r().symbols();
+    fmt::print("Loading Kernel Symbols: {} functions, vmlinux and {} modules\n", syms.all().size(),
+               syms.module_count());
+    if (const auto *tags = r().tag_file())
+      fmt::print("Loading tag file {}: {} tags\n", tags_.tags_file, tags->entries().size());
+    return Ok{};
+  }
+
+  Status pool_used(const kd::Command &c) {
+    auto snapshot = r().state().snapshot();
+    if (!snapshot) return snapshot.error();
+    std::vector<std::string> include;
+    if (!c.tag.empty()) include.push_back(c.tag);
+    PatternFilter filter(include, {});
+    bool by_bytes = (c.flags & (kd::kPoolUsedSortSlab | kd::kPoolUsedSortAll)) != 0;
+    model::SortKey key = by_bytes ? model::SortKey::Bytes : model::SortKey::Tag;
+    auto table = model::TagTable::build(*snapshot, r().tagger(), model::TableOptions{filter, std::nullopt, key, false});
+    std::optional<model::Pool> sort_pool;
+    if (c.flags & kd::kPoolUsedSortSlab) {
+      sort_pool = model::Pool::Slab;
+      table.sort(key, sort_pool, false);
+    }
+    std::map<std::string, std::vector<views::KdSiteRow>> sites;
+    views::PoolUsedOptions opts;
+    opts.sorting = views::sort_description(key, sort_pool);
+    opts.pools = snapshot->pools;
+    opts.verbose = (c.flags & kd::kPoolUsedVerbose) != 0;
+    if (opts.verbose) {
+      for (const auto &s : snapshot->sites) {
+        if (s.counts.empty()) continue;
+        std::string tag = r().tagger().tag_of(s.site).tag;
+        if (!filter.matches(tag)) continue;
+        std::string where = s.site.code_address ? r().symbolizer().describe(s.site.code_address) : "<unknown>";
+        if (!s.site.cache.empty()) where += " " + s.site.cache;
+        sites[tag].push_back({where, s.site.pool, s.counts});
+      }
+      for (auto &[_, rows] : sites)
+        std::stable_sort(rows.begin(), rows.end(),
+                         [](const auto &a, const auto &b) { return a.counts.bytes() > b.counts.bytes(); });
+      opts.sites = &sites;
+    }
+    fmt::print("{}", views::render_poolused(table, *snapshot, opts));
+    return Ok{};
+  }
+
+  Status edit(const kd::Command &c) {
+    std::vector<std::string> patterns;
+    if (!c.tag.empty()) patterns.push_back(c.tag);
+    return set_hit_tag(r(), patterns, 0);
+  }
+
+  Status display(const kd::Command &c) {
+    auto sel = r().state().read_selector(kernel::PinnedState::Selector::HitTag);
+    if (!sel) return sel.error();
+    std::vector<uint8_t> bytes(sel->tag, sel->tag + c.count * c.unit);
+    if (c.unit == 1) {
+      fmt::print("{}", views::hex_dump(bytes, kHitTagOffset, ""));
+      return Ok{};
+    }
+    std::string out;
+    for (size_t i = 0; i < bytes.size(); i += 4) {
+      if (i % 16 == 0) out += fmt::format("{}{:016x} ", i ? "\n" : "", kHitTagOffset + i);
+      uint32_t v = 0;
+      for (size_t k = 0; k < 4; ++k) v |= static_cast<uint32_t>(bytes[i + k]) << (8 * k);
+      out += fmt::format(" {:08x}", v);
+    }
+    fmt::print("{}\n", out);
+    return Ok{};
+  }
+
+  Status go() {
+    auto sel = r().state().read_selector(kernel::PinnedState::Selector::HitTag);
+    if (!sel) return sel.error();
+    if (!sel->active)
+      return Error{"nt!poolhittag is 0: set a tag first (ed nt!poolhittag do_eventfd)", kExitUsage};
+    std::string pattern(sel->tag, strnlen(sel->tag, sizeof sel->tag));
+    std::optional<model::HitEvent> hit;
+    model::Site site;
+    auto handle = [&](const model::HitEvent &ev, const model::Site &s) {
+      if (hit) return;  // the first one breaks; the rest of the batch is let go
+      hit = ev;
+      site = s;
+    };
+    auto on_open = [&] {
+      fmt::print("Waiting for a hit of nt!poolhittag '{}' (Ctrl-C breaks in)\n", pattern);
+      std::fflush(stdout);
+    };
+    bool opened = false;
+    auto st = watch_hits(r(), pattern, monotonic_ns(), [&] { return hit.has_value() || g_break_in != 0; }, handle,
+                         on_open, opened);
+    if (!st) return st;
+    if (!hit) {
+      fmt::print("Break-in: no hit of '{}' yet\n", pattern);
+      return Ok{};
+    }
+    last_hit_ = std::move(*hit);
+    fmt::print("Break on pool hit: {}\n", hit_line(*last_hit_, r().tagger().tag_of(site).tag, site.pool));
+    auto frames = views::stack_frames(last_hit_->stack, r().symbolizer());
+    if (!frames.empty()) fmt::print("{}:\n", frames.front());
+    return Ok{};
+  }
+
+  Status backtrace(const kd::Command &c) {
+    if (!last_hit_) return Error{"no hit yet: g runs until the next hit of nt!poolhittag", kExitUsage};
+    std::string text = views::render_kb(last_hit_->stack, r().symbolizer());
+    if (c.count != 0) {  // the header and the first n frames
+      size_t pos = 0;
+      for (uint64_t lines = 0; lines <= c.count && pos != std::string::npos; ++lines) {
+        pos = text.find('\n', pos);
+        if (pos != std::string::npos) ++pos;
+      }
+      if (pos != std::string::npos) text.resize(pos);
+    }
+    fmt::print("{}", text);
+    return Ok{};
+  }
+
+  Status pool_find(const kd::Command &c) {
+    std::optional<model::Pool> pool;
+    if (c.pool_type >= 0) pool = static_cast<model::Pool>(c.pool_type);
+    auto found = find_allocations(r(), c.tag, pool, 0);
+    if (!found) return found.error();
+    std::string where = pool ? fmt::format("pool {}", model::pool_name(*pool)) : "every pool";
+    auto describe = [&](uint32_t id) -> std::pair<std::string, std::string> {
+      auto it = found->sites.find(id);
+      if (it == found->sites.end()) return {"", ""};
+      return {r().tagger().tag_of(it->second.site).tag, std::string(model::pool_name(it->second.site.pool))};
+    };
+    fmt::print("{}", views::render_poolfind(c.tag, where, found->allocations, describe));
+    return Ok{};
+  }
+
+  Status pool(const kd::Command &c) {
+    auto found = print_pool(r(), c.address, stdout);
+    if (!found) return found.error();
+    return Ok{};
+  }
+
+  Context &ctx_;
+  TagArgs tags_;
+  std::unique_ptr<Reader> reader_;
+  std::optional<model::HitEvent> last_hit_;
+  bool quit_ = false;
+};
+
+// Runs the commands of one line; `echo` prints each after a prompt, as a
+// transcript. Errors go to stderr, one line each; returns the exit code of
+// the last one that failed (0 if none did).
+int run_line(KdSession &session, std::string_view line, bool echo) {
+  int rc = 0;
+  for (const auto &text : kd::split_commands(line)) {
+    if (session.quitting() || g_break_in) break;
+    if (echo) fmt::print("kd> {}\n", text);
+    std::fflush(stdout);
+    auto command = kd::parse_command(text);
+    Status st = command ? session.run(*command) : Status(command.error());
+    std::fflush(stdout);
+    if (!st) {
+      fmt::print(stderr, "{}\n", kd::printable(st.error().message));
+      std::fflush(stderr);
+      rc = st.error().exit_code;
+    }
+  }
+  return rc;
+}
+
+// libedit's input: a read that Ctrl-C interrupts ends the line (EOF), so
+// readline() returns at once and the prompt starts again; libedit's own
+// signal handling (rl_catch_signals) is off.
+int read_key(FILE *) {
+  for (;;) {
+    unsigned char c = 0;
+    ssize_t n = read(STDIN_FILENO, &c, 1);
+    if (n == 1) return c;
+    if (n < 0 && errno == EINTR && !g_break_in) continue;
+    return EOF;
+  }
+}
+
+std::string history_path() {
+  const char *home = std::getenv("HOME");
+  return home && *home ? std::string(home) + "/.pooltag_kd_history" : std::string();
+}
+
+int interactive(KdSession &session) {
+  fmt::print("pooltag kd: the kernel debugger's pool commands (? lists them, q or Ctrl-D quits)\n");
+  std::string history = history_path();
+  rl_catch_signals = 0;
+  rl_getc_function = read_key;
+  using_history();
+  if (!history.empty()) read_history(history.c_str());
+  int rc = 0;
+  while (!session.quitting()) {
+    g_break_in = 0;
+    char *raw = readline("kd> ");
+    if (g_break_in) {  // Ctrl-C at the prompt: the line is dropped, a new prompt
+      std::free(raw);
+      fmt::print("\n");
+      continue;
+    }
+    if (raw == nullptr) {  // Ctrl-D
+      fmt::print("\n");
+      break;
+    }
+    std::string line(raw);
+    std::free(raw);
+    if (line.find_first_not_of(" \t") != std::string::npos) add_history(line.c_str());
+    rc = run_line(session, line, false);
+    if (g_break_in) fmt::print("\n");
+  }
+  if (!history.empty()) write_history(history.c_str());
+  return rc;
+}
+
+// Commands from a pipe or a file, a line at a time; Ctrl-C ends them.
+int scripted(KdSession &session, std::istream &in) {
+  int rc = 0;
+  std::string line;
+  while (!session.quitting() && !g_break_in && std::getline(in, line)) {
+    int r = run_line(session, line, true);
+    if (r != 0) rc = r;
+  }
+  return rc;
+}
+
+}  // namespace
+
+Runner add_kd(CLI::App &app, Context &ctx) {
+  auto *cmd = app.add_subcommand(
+      "kd", "A kd> prompt taking the kernel debugger's commands of the leak walkthrough: .reload, !poolused, "
+            "ed/db nt!poolhittag, g, kb, !poolfind, !pool");
+  struct KdArgs {
+    std::string commands;
+    std::string input;
+    TagArgs tags;
+  };
+  auto args = std::make_shared<KdArgs>();
+  cmd->add_option("-c,--commands", args->commands,
+                  "Run these commands (separated by ;) and exit, like kd -c");
+  cmd->add_option("-i,--input", args->input, "Run the commands of this file, one or more a line, and exit");
+  add_tag_options(cmd, args->tags);
+  return [args, &ctx]() {
+    std::ifstream file;
+    if (!args->input.empty()) {
+      file.open(args->input);
+      if (!file) return report(error_from_errno("cannot read " + args->input));
+    }
+    KdSession session(ctx, args->tags);
+    if (auto st = session.open(); !st) return report(st.error());
+
+    // Ctrl-C stops the running command (g) rather than kd.
+    struct sigaction sa {};
+    sa.sa_handler = on_break_in;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: a waiting read returns
+    struct sigaction old {};
+    sigaction(SIGINT, &sa, &old);
+
+    int rc = 0;
+    if (!args->commands.empty()) {
+      rc = run_line(session, args->commands, true);
+    }
+    if (!args->input.empty() && !session.quitting() && !g_break_in) {
+      int r = scripted(session, file);
+      if (r != 0) rc = r;
+    }
+    bool prompt = args->commands.empty() && args->input.empty() && isatty(STDIN_FILENO);
+    if (args->commands.empty() && args->input.empty())
+      rc = prompt ? interactive(session) : scripted(session, std::cin);
+    if (!prompt && g_break_in) rc = 128 + SIGINT;  // Ctrl-C ended the script
+    sigaction(SIGINT, &old, nullptr);
+    return rc;
+  };
+}
+
+}  // namespace pooltag::cli
