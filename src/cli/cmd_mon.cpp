@@ -72,24 +72,7 @@ std::string ephemeral_prefix(const std::string &pin_dir) { return pin_dir + "-mo
 
 // A mon killed with SIGKILL leaves its tagging on: the next --ephemeral
 // removes those whose process is gone.
-void remove_stale_ephemeral(const std::string &pin_dir, kernel::SystemAccess &system) {
-  std::string prefix = ephemeral_prefix(pin_dir);
-  auto slash = prefix.find_last_of('/');
-  std::string parent = slash == std::string::npos ? "." : prefix.substr(0, slash);
-  std::string base = prefix.substr(slash + 1);
-  DIR *d = opendir(parent.c_str());
-  if (d == nullptr) return;
-  std::vector<std::string> stale;
-  while (dirent *e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name.rfind(base, 0) != 0) continue;
-    int pid = std::atoi(name.c_str() + base.size());
-    if (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)) continue;
-    stale.push_back(parent + "/" + name);
-  }
-  closedir(d);
-  for (const auto &dir : stale) (void)kernel::disable(dir, system);
-}
+void remove_stale_ephemeral(const std::string &pin_dir) { kernel::remove_orphaned_pins(ephemeral_prefix(pin_dir)); }
 
 // Disables the ephemeral tagging when mon ends, however it ends short of
 // SIGKILL.
@@ -167,7 +150,7 @@ int run_mon(const MonArgs &args, Context &ctx) {
   std::optional<EphemeralTagging> ephemeral;
   symbols::FileKallsymsSource kallsyms(ctx.kallsyms_path);
   if (args.ephemeral) {
-    remove_stale_ephemeral(ctx.pin_dir, *ctx.system);
+    remove_stale_ephemeral(ctx.pin_dir);
     pin_dir = ephemeral_prefix(ctx.pin_dir) + std::to_string(getpid());
     auto enabled = kernel::enable(pin_dir, kernel::EnableOptions{}, *ctx.system, kallsyms);
     if (!enabled) return report(enabled.error());

@@ -22,12 +22,15 @@ namespace {
 std::string staging_prefix(const std::string &pin_dir) { return pin_dir + "-staging-"; }
 
 // An enable that was killed between pinning and publishing leaves a staging
-// directory whose pinned links still hold programs attached: remove those
-// whose owner is gone.
-void remove_stale_staging(const std::string &pin_dir) {
-  auto slash = pin_dir.find_last_of('/');
-  std::string parent = slash == std::string::npos ? "." : pin_dir.substr(0, slash);
-  std::string base = staging_prefix(pin_dir).substr(slash + 1);
+// directory whose pinned links still hold programs attached.
+void remove_stale_staging(const std::string &pin_dir) { remove_orphaned_pins(staging_prefix(pin_dir)); }
+
+}  // namespace
+
+void remove_orphaned_pins(const std::string &prefix) {
+  auto slash = prefix.find_last_of('/');
+  std::string parent = slash == std::string::npos ? "." : prefix.substr(0, slash);
+  std::string base = prefix.substr(slash == std::string::npos ? 0 : slash + 1);
   DIR *d = opendir(parent.c_str());
   if (d == nullptr) return;
   std::vector<std::string> stale;
@@ -41,8 +44,6 @@ void remove_stale_staging(const std::string &pin_dir) {
   closedir(d);
   for (const auto &dir : stale) (void)remove_pins(dir);
 }
-
-}  // namespace
 
 Status require_root(const SystemAccess &system, std::string_view command) {
   if (!system.is_root())

@@ -23,6 +23,11 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
 
 Status disable(const std::string &pin_dir, SystemAccess &system);
 
+// Removes the pin directories named <prefix><pid> whose process is gone:
+// what a command killed by SIGKILL left attached (enable's staging
+// directory, mon --ephemeral's private tagging).
+void remove_orphaned_pins(const std::string &prefix);
+
 // Checks shared by every command that touches pinned state.
 Status require_root(const SystemAccess &system, std::string_view command);
 
