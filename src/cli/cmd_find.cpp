@@ -104,13 +104,9 @@ Runner add_find(CLI::App &app, Context &ctx) {
       ->expected(0, 1)
       ->default_str("32");
   return [args, cmd, &ctx]() {
-    std::optional<model::Pool> pool;
-    if (!args->pool.empty()) {
-      pool = model::parse_pool(args->pool);
-      if (!pool)
-        return report(Error{fmt::format("unknown pool type '{}' (slab, percpu, vmalloc, page)", args->pool),
-                            kExitUsage});
-    }
+    auto pool_or = parse_pool_option(args->pool);
+    if (!pool_or) return report(pool_or.error());
+    std::optional<model::Pool> pool = *pool_or;
     uint64_t older_than = 0;
     if (!args->older_than.empty()) {
       auto d = parse_duration_ns(args->older_than);

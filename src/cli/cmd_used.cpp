@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "cli/commands.h"
+#include "cli/reader.h"
 #include "common/wildcard.h"
 #include "kernel/control.h"
 #include "kernel/pinned_state.h"
@@ -79,33 +80,20 @@ Runner add_used(CLI::App &app, Context &ctx) {
     auto sort = model::parse_sort_key(args->sort);
     if (!sort) return report(Error{fmt::format("unknown sort key '{}' (tag, allocs, frees, diff, bytes)", args->sort),
                                    kExitUsage});
-    std::optional<model::Pool> pool;
-    if (!args->pool.empty()) {
-      pool = model::parse_pool(args->pool);
-      if (!pool)
-        return report(Error{fmt::format("unknown pool type '{}' (slab, percpu, vmalloc, page)", args->pool),
-                            kExitUsage});
-    }
+    auto pool_or = parse_pool_option(args->pool);
+    if (!pool_or) return report(pool_or.error());
+    std::optional<model::Pool> pool = *pool_or;
     auto grouping = model::parse_grouping(args->by);
     if (!grouping)
       return report(Error{fmt::format("unknown grouping '{}' (caller, module, cache, stack)", args->by), kExitUsage});
-    std::optional<model::TagFile> tags;
-    if (!args->tags_file.empty()) {
-      auto loaded = model::TagFile::load(args->tags_file);
-      if (!loaded) return report(loaded.error());
-      tags = std::move(*loaded);
-    }
 
     auto snapshot = take_snapshot(*args, ctx);
     if (!snapshot) return report(snapshot.error());
-    symbols::FileKallsymsSource kallsyms(ctx.kallsyms_path);
-    auto syms = symbols::KernelSymbols::load(kallsyms);
-    if (!syms) return report(syms.error());
-    symbols::KernelCodeSymbolizer symbolizer(*syms);
-    model::SiteTagger tagger(symbolizer, *grouping, tags ? &*tags : nullptr);
+    auto tagging = Tagging::load(TagArgs{args->by, args->tags_file}, ctx.kallsyms_path);
+    if (!tagging) return report(tagging.error());
 
     model::TableOptions topts{PatternFilter(args->patterns, args->exclude), pool, *sort, args->reverse};
-    auto table = model::TagTable::build(*snapshot, tagger, topts);
+    auto table = model::TagTable::build(*snapshot, (*tagging)->tagger(), topts);
 
     views::UsedViewOptions vopts;
     vopts.pools = snapshot->pools;

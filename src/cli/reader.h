@@ -23,16 +23,39 @@ struct TagArgs {
 };
 void add_tag_options(CLI::App *cmd, TagArgs &args);
 
-class Reader {
- public:
-  static Result<std::unique_ptr<Reader>> open(Context &ctx, const TagArgs &args, std::string_view command);
+// "slab" -> Pool; empty -> none; anything else a usage error.
+Result<std::optional<model::Pool>> parse_pool_option(const std::string &text);
 
-  kernel::PinnedState &state() const { return *state_; }
+// What --by and --tags describe, with the kernel symbols that name sites:
+// everything a command needs to turn sites into tags.
+class Tagging {
+ public:
+  static Result<std::unique_ptr<Tagging>> load(const TagArgs &args, const std::string &kallsyms_path);
+
   const symbols::KernelSymbols &symbols() const { return *symbols_; }
   const model::CodeSymbolizer &symbolizer() const { return *symbolizer_; }
   const model::SiteTagger &tagger() const { return *tagger_; }
   model::Grouping grouping() const { return grouping_; }
   const model::TagFile *tag_file() const { return tags_ ? &*tags_ : nullptr; }
+
+ private:
+  std::unique_ptr<symbols::KernelSymbols> symbols_;
+  std::unique_ptr<symbols::KernelCodeSymbolizer> symbolizer_;
+  std::optional<model::TagFile> tags_;
+  std::unique_ptr<model::SiteTagger> tagger_;
+  model::Grouping grouping_ = model::Grouping::Caller;
+};
+
+class Reader {
+ public:
+  static Result<std::unique_ptr<Reader>> open(Context &ctx, const TagArgs &args, std::string_view command);
+
+  kernel::PinnedState &state() const { return *state_; }
+  const symbols::KernelSymbols &symbols() const { return tagging_->symbols(); }
+  const model::CodeSymbolizer &symbolizer() const { return tagging_->symbolizer(); }
+  const model::SiteTagger &tagger() const { return tagging_->tagger(); }
+  model::Grouping grouping() const { return tagging_->grouping(); }
+  const model::TagFile *tag_file() const { return tagging_->tag_file(); }
 
   // Does the site's tag match the pattern (and the pool, when given)?
   bool matches(const model::SiteSample &site, const std::string &pattern, std::optional<model::Pool> pool) const;
@@ -41,11 +64,7 @@ class Reader {
 
  private:
   std::unique_ptr<kernel::PinnedState> state_;
-  std::unique_ptr<symbols::KernelSymbols> symbols_;
-  std::unique_ptr<symbols::KernelCodeSymbolizer> symbolizer_;
-  std::optional<model::TagFile> tags_;
-  std::unique_ptr<model::SiteTagger> tagger_;
-  model::Grouping grouping_ = model::Grouping::Caller;
+  std::unique_ptr<Tagging> tagging_;
 };
 
 }  // namespace pooltag::cli
