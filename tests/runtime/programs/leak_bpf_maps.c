@@ -1,5 +1,4 @@
-/* Creates N BPF maps of one kind and holds them, same protocol as
- * leak_eventfd. Maps are the user-drivable source of the other pools:
+/* Creates N BPF maps of one kind and holds them, (protocol.h). Maps are the user-drivable source of the other pools:
  *   percpu   a one-element PERCPU_ARRAY: one percpu allocation each
  *   vmalloc  a 64 KiB ARRAY: its element area is vmalloc'ed
  * Closing the fds frees them asynchronously (after an RCU grace period). */
@@ -7,9 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "protocol.h"
 
 static int create_map(int type, int value_size, int entries)
 {
@@ -27,21 +27,13 @@ int main(int argc, char **argv)
 {
 	const char *kind = argc > 1 ? argv[1] : "percpu";
 	int n = argc > 2 ? atoi(argv[2]) : 100;
-	struct rlimit rl = {n + 64, n + 64}; /* the hard limit may not rise: raise it only when needed */
 	int *fds = calloc(n, sizeof(int));
-	char line[64];
 
-	struct rlimit old;
-
-	if (getrlimit(RLIMIT_NOFILE, &old) == 0 && old.rlim_max >= rl.rlim_max)
-		rl.rlim_max = old.rlim_max;
-	if (!fds || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+	if (!fds || raise_fd_limit(n + 64) != 0) {
 		perror("leak_bpf_maps: setup");
 		return 1;
 	}
-	printf("started %d\n", (int)getpid());
-	fflush(stdout);
-	if (!fgets(line, sizeof line, stdin))
+	if (protocol_step("started") != 0)
 		return 1;
 	for (int i = 0; i < n; i++) {
 		if (strcmp(kind, "percpu") == 0)
@@ -53,15 +45,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("ready %d\n", (int)getpid());
-	fflush(stdout);
-	if (!fgets(line, sizeof line, stdin))
-		line[0] = '\0'; /* EOF also releases */
+	protocol_step("ready"); /* EOF also releases */
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
-	printf("closed\n");
-	fflush(stdout);
-	if (!fgets(line, sizeof line, stdin))
-		line[0] = '\0'; /* EOF also releases */
+	protocol_step("closed");
 	return 0;
 }

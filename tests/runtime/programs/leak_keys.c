@@ -1,5 +1,4 @@
-/* Adds N "user" keys to the process keyring, same protocol as
- * leak_eventfd. Each key's payload is copied into a kmalloc'ed
+/* Adds N "user" keys to the process keyring (protocol.h). Each key's payload is copied into a kmalloc'ed
  * user_key_payload by user_preparse: the payload bytes follow its 24-byte
  * header. The payload is "POOLTAG-KEY-PAYLOAD-0123456789ab" (32 bytes). */
 #include <linux/keyctl.h>
@@ -9,16 +8,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "protocol.h"
+
 static const char payload[] = "POOLTAG-KEY-PAYLOAD-0123456789ab";
 
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 100;
-	char line[64], desc[64];
+	char desc[64];
 
-	printf("started %d\n", (int)getpid());
-	fflush(stdout);
-	if (!fgets(line, sizeof line, stdin))
+	if (protocol_step("started") != 0)
 		return 1;
 	for (int i = 0; i < n; i++) {
 		snprintf(desc, sizeof desc, "pooltag-test-%d-%d", (int)getpid(), i);
@@ -27,13 +26,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("ready %d\n", (int)getpid());
-	fflush(stdout);
-	if (!fgets(line, sizeof line, stdin))
-		line[0] = '\0'; /* EOF also releases */
-	printf("closed\n"); /* the keys go with the process keyring, at exit */
-	fflush(stdout);
-	if (!fgets(line, sizeof line, stdin))
-		line[0] = '\0';
+	protocol_step("ready"); /* EOF also releases */
+	protocol_step("closed"); /* the keys go with the process keyring, at exit */
 	return 0;
 }
