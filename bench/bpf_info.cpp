@@ -71,30 +71,4 @@ RunTimeStats::~RunTimeStats() {
   if (fd_ >= 0) close(fd_);
 }
 
-Result<EventCounts> pooltag_event_counts(const std::string &pin_dir) {
-  std::string path = pin_dir + "/counters";
-  int fd = bpf_obj_get(path.c_str());
-  if (fd < 0) return error_from_errno("cannot open " + path);
-  bpf_map_info info{};
-  uint32_t len = sizeof(info);
-  if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0 || info.value_size < 2 * sizeof(uint64_t)) {
-    close(fd);
-    return Error{"unexpected layout of " + path};
-  }
-  int cpus = libbpf_num_possible_cpus();
-  size_t stride = (info.value_size + 7) / 8 * 8;  // per-CPU values are 8-byte aligned
-  std::vector<uint8_t> values(stride * static_cast<size_t>(std::max(cpus, 1)));
-  uint32_t zero = 0;
-  int rc = bpf_map_lookup_elem(fd, &zero, values.data());
-  close(fd);
-  if (rc != 0) return error_from_errno("cannot read " + path);
-  EventCounts c;
-  for (int cpu = 0; cpu < cpus; ++cpu) {
-    const auto *v = reinterpret_cast<const uint64_t *>(values.data() + stride * static_cast<size_t>(cpu));
-    c.alloc_events += v[0];
-    c.free_events += v[1];
-  }
-  return c;
-}
-
 }  // namespace pooltag::bench

@@ -49,12 +49,4 @@ class RunTimeStats {
   int fd_ = -1;
 };
 
-// Allocation and free events pooltag's programs counted (the first two
-// counters of the pinned per-CPU `counters` map, summed over CPUs).
-struct EventCounts {
-  uint64_t alloc_events = 0;
-  uint64_t free_events = 0;
-};
-Result<EventCounts> pooltag_event_counts(const std::string &pin_dir);
-
 }  // namespace pooltag::bench

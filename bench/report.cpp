@@ -127,6 +127,19 @@ std::map<std::string, int64_t> losses_delta(const std::map<std::string, int64_t>
   return out;
 }
 
+uint64_t handled_events(const nlohmann::json &used) {
+  auto number = [](const nlohmann::json &row, const char *key) -> uint64_t {
+    return row.contains(key) && row[key].is_number() ? row[key].get<uint64_t>() : 0;
+  };
+  uint64_t n = number(used, "free_unmatched");
+  if (!used.contains("tags") || !used["tags"].is_array()) return n;
+  for (const auto &row : used["tags"]) {
+    n += number(row, "allocs") + number(row, "untracked") + number(row, "frees");
+    n -= std::min(number(row, "implicit_frees"), number(row, "frees"));
+  }
+  return n;
+}
+
 uint64_t CostBreakdown::runs() const {
   uint64_t n = 0;
   for (const auto &p : programs) n += p.runs;

@@ -66,6 +66,13 @@ std::map<std::string, int64_t> losses_of(const nlohmann::json &doc);
 std::map<std::string, int64_t> losses_delta(const std::map<std::string, int64_t> &before,
                                             const std::map<std::string, int64_t> &after);
 
+// Allocation and free events pooltag handled, from a `used --json`
+// document: every allocation is counted (allocs + untracked) and every free
+// (frees that matched, less those inferred at reuse, + unmatched frees).
+// The programs keep no event counter of their own: it would cost an atomic
+// add on every event.
+uint64_t handled_events(const nlohmann::json &used);
+
 // One BPF program's cost during the run-time-statistics pass.
 struct ProgramCost {
   std::string name;

@@ -12,6 +12,21 @@ nlohmann::json used(int64_t eventfd_allocs, int64_t eventfd_diff, int64_t other_
           {"lost", {{"untracked", 0}, {"recursion_misses", 0}}}};
 }
 
+TEST(HandledEvents, EveryAllocationAndEveryFreeCountsOnce) {
+  nlohmann::json doc = {
+      {"free_unmatched", 7},
+      {"tags",
+       {{{"tag", "do_eventfd"}, {"allocs", 100}, {"frees", 90}, {"untracked", 5}, {"implicit_frees", 0}},
+        // 3 of its frees were inferred when the address came back: no event
+        {{"tag", "mas_alloc_nodes"}, {"allocs", 20}, {"frees", 10}, {"untracked", 0}, {"implicit_frees", 3}}}}};
+  EXPECT_EQ(handled_events(doc), 7u + (100 + 5 + 90) + (20 + 10 - 3));
+}
+
+TEST(HandledEvents, ADocumentWithoutRowsHasOnlyItsUnmatchedFrees) {
+  EXPECT_EQ(handled_events(nlohmann::json{{"free_unmatched", 4}}), 4u);
+  EXPECT_EQ(handled_events(nlohmann::json::object()), 0u);
+}
+
 TEST(Exactness, ChurnSitesAreThoseThatGrewByAQuarterOfTheOps) {
   auto c = check_exactness(used(100, 5), used(1100, 5, 20), 900, 0, {"do_eventfd"});
   ASSERT_EQ(c.sites.size(), 1u);

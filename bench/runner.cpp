@@ -65,7 +65,6 @@ Status timed_run(Configuration &cfg, const PooltagTool &tool, const RunnerOption
   if (auto st = cfg.start(); !st) return st;
   Stopper stopper{cfg};
   nlohmann::json used_before, status_before;
-  EventCounts events_before;
   if (cfg.counts()) {
     auto u = tool.json({"used", "--json"});
     if (!u) return u.error();
@@ -73,11 +72,6 @@ Status timed_run(Configuration &cfg, const PooltagTool &tool, const RunnerOption
     auto s = tool.json({"status", "--json"});
     if (!s) return s.error();
     status_before = *s;
-  }
-  if (cfg.counts_every_event()) {
-    auto e = pooltag_event_counts(tool.pin_dir());
-    if (!e) return e.error();
-    events_before = *e;
   }
   auto programs_before = program_stats(cfg.programs());
   size_t ours = cfg.programs().size(), loaded = loaded_bpf_programs();
@@ -94,12 +88,6 @@ Status timed_run(Configuration &cfg, const PooltagTool &tool, const RunnerOption
   out.ops_per_second.push_back(churn->ops_per_second());
   out.ops += churn->ops;
   out.seconds += churn->seconds;
-  if (cfg.counts_every_event()) {
-    auto e = pooltag_event_counts(tool.pin_dir());
-    if (!e) return e.error();
-    out.events = out.events.value_or(0) + (e->alloc_events - events_before.alloc_events) +
-                 (e->free_events - events_before.free_events);
-  }
   if (cfg.counts()) {
     auto s = tool.json({"status", "--json"});
     if (!s) return s.error();
@@ -114,6 +102,8 @@ Status timed_run(Configuration &cfg, const PooltagTool &tool, const RunnerOption
     int64_t min_allocs = static_cast<int64_t>(share * static_cast<double>(churn->ops) / kinds_per_op(w));
     auto first = tool.json({"used", "--json"});
     if (!first) return first.error();
+    if (cfg.counts_every_event())
+      out.events = out.events.value_or(0) + (handled_events(*first) - handled_events(used_before));
     ExactnessCheck check = check_exactness(used_before, *first, min_allocs, misses, own_tags(w));
     const ExactnessCheck sites = check;
     auto deadline = Clock::now() + std::chrono::seconds(3);

@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define PT_STATE_VERSION 1
+#define PT_STATE_VERSION 2
 
 enum pt_pool {
 	PT_POOL_SLAB = 0,
@@ -33,8 +33,10 @@ struct pt_live_bucket {
 };
 
 struct pt_live_entry {
-	__u64 addr;     /* copy of the key: readers use it to skip torn entries */
-	__u64 alloc_ns; /* bpf_ktime_get_ns() at allocation */
+	__u64 addr;          /* copy of the key: readers use it to skip torn entries */
+	__u64 alloc_jiffies; /* jiffies at allocation (a load, where reading the
+				clock costs a call and a clocksource read); the
+				state's clock sample turns it into a time */
 	__u32 site;     /* index into the site table */
 	__u32 size;     /* bytes the allocation holds */
 	__u32 pid;      /* thread group id of the allocating task */
@@ -63,7 +65,9 @@ struct pt_site {
 #define PT_SITE_STACKS 4u /* record the allocation stack of each allocation */
 #define PT_SITE_FLAG_SHIFT 24 /* pt_site_slot() returns slot | flags << 24 */
 
-/* Per-site counters, one copy per CPU (PERCPU_ARRAY, same index as sites). */
+/* Per-site counters, one copy per CPU: a plain ARRAY indexed by
+ * cpu * max_sites + site, which saves the PERCPU_ARRAY's pointer lookup on
+ * every event, and which readers map instead of copying. */
 struct pt_site_stats {
 	__u64 allocs;          /* allocations entered in the live table */
 	__u64 frees;           /* frees matched in the live table (incl. implicit) */
@@ -76,11 +80,10 @@ struct pt_site_stats {
 	__u64 reserved;
 };
 
-/* Global counters, one copy per CPU (PERCPU_ARRAY with one element). */
+/* Global counters, one copy per CPU (PERCPU_ARRAY with one element). Only
+ * the uncommon paths count here: events handled are the sites' counters. */
 enum pt_counter {
-	PT_CNT_ALLOC_EVENTS = 0,
-	PT_CNT_FREE_EVENTS,
-	PT_CNT_FREE_UNMATCHED,   /* free of an address not in the table: allocated
+	PT_CNT_FREE_UNMATCHED = 0,   /* free of an address not in the table: allocated
 				    before enable, or untracked; expected, not a loss */
 	PT_CNT_SITE_OVERFLOW,    /* allocations charged to the overflow site */
 	PT_CNT_LIVE_FULL,        /* allocations not tracked: both buckets full */
@@ -199,6 +202,20 @@ struct pt_state {
 	__u32 stack_depth;
 	__u32 stack_entries;
 	__u32 hit_buffer_bytes;
+	__u32 possible_cpus;  /* copies of the site counters (site_stats) */
+	__u32 reserved;
+	/* Clock sample taken at enable: jiffies and bpf_ktime_get_ns() at the
+	 * same moment, and the length of a jiffy. Live entries' jiffies become
+	 * monotonic times with these. */
+	__u64 clock_jiffies;
+	__u64 clock_monotonic_ns;
+	__u64 jiffy_ns;
+};
+
+/* The context of the pt_clock program (run once by enable). */
+struct pt_clock_sample {
+	__u64 jiffies;
+	__u64 monotonic_ns;
 };
 
 #define PT_STATE_NULL_PROGRAMS 1u /* benchmark floor: programs return at once */

@@ -61,6 +61,24 @@ std::vector<CodeRange> program_images(::pooltag_bpf *skel) {
   return out;
 }
 
+// jiffies and the monotonic clock at one moment, from the kernel's side.
+Result<pt_clock_sample> sample_clock(::pooltag_bpf *skel) {
+  pt_clock_sample sample{};
+  // a syscall program writes its context back into ctx_in
+  LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &sample, .ctx_size_in = sizeof(sample));
+  if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.pt_clock), &run); err != 0)
+    return libbpf_error("cannot sample the kernel clock", err);
+  return sample;
+}
+
+// The length of a jiffy: the coarse clocks advance once per tick, and their
+// resolution is that step (TICK_NSEC).
+uint64_t jiffy_ns() {
+  timespec res{};
+  if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0) return 0;
+  return static_cast<uint64_t>(res.tv_sec) * 1000000000ull + static_cast<uint64_t>(res.tv_nsec);
+}
+
 }  // namespace
 
 uint64_t monotonic_now_ns() {
@@ -89,13 +107,18 @@ Result<TableGeometry> TableGeometry::from(const EnableOptions &options) {
   g.stack_entries = std::bit_ceil(options.stack_entries);
   g.live_buckets = static_cast<uint32_t>(std::bit_ceil((options.max_live + PT_BUCKET_SLOTS - 1) / PT_BUCKET_SLOTS));
   g.max_sites = std::bit_ceil(options.max_sites);
+  g.possible_cpus = static_cast<uint32_t>(std::max(libbpf_num_possible_cpus(), 1));
+  if (static_cast<uint64_t>(g.max_sites) * g.possible_cpus > (1ull << 31))
+    return Error{fmt::format("--max-sites {} times {} possible CPUs is more site counters than one map holds",
+                             g.max_sites, g.possible_cpus),
+                 kExitUsage};
   return g;
 }
 
 uint64_t TableGeometry::live_slots() const { return static_cast<uint64_t>(live_buckets) * PT_BUCKET_SLOTS; }
 
 uint64_t TableGeometry::kernel_bytes() const {
-  uint64_t cpus = static_cast<uint64_t>(std::max(libbpf_num_possible_cpus(), 1));
+  uint64_t cpus = possible_cpus;
   return live_buckets * sizeof(pt_live_bucket) + live_slots() * sizeof(pt_live_entry) +
          static_cast<uint64_t>(max_sites) * (sizeof(pt_site) + cpus * sizeof(pt_site_stats) + sizeof(uint32_t)) +
          static_cast<uint64_t>(stack_entries) * (stack_depth * sizeof(uint64_t) + cpus * sizeof(pt_stack_stats));
@@ -119,6 +142,8 @@ Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &
   const auto &g = self->geometry_;
   skel->rodata->live_bucket_mask = g.live_buckets - 1;
   skel->rodata->site_mask = g.max_sites - 1;
+  skel->rodata->site_shift = static_cast<uint32_t>(std::countr_zero(g.max_sites));
+  skel->rodata->possible_cpus = g.possible_cpus;
   skel->rodata->null_programs = options.null_programs;
   if (options.sample_every > 1)
     skel->rodata->sample_threshold = static_cast<uint32_t>((1ull << 32) / options.sample_every);
@@ -127,7 +152,7 @@ Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &
     uint64_t entries;
   };
   for (auto [map, entries] : {Sized{skel->maps.live_keys, g.live_buckets}, Sized{skel->maps.live_entries, g.live_slots()},
-                              Sized{skel->maps.sites, g.max_sites}, Sized{skel->maps.site_stats, g.max_sites},
+                              Sized{skel->maps.sites, g.max_sites}, Sized{skel->maps.site_stats, static_cast<uint64_t>(g.max_sites) * g.possible_cpus},
                               Sized{skel->maps.dump_sites, g.max_sites}, Sized{skel->maps.stacks, g.stack_entries},
                               Sized{skel->maps.stack_stats, g.stack_entries},
                               Sized{skel->maps.hit_events, std::bit_ceil(options.hit_buffer_bytes)}}) {
@@ -156,8 +181,15 @@ Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &
     if (bpf_map_update_elem(ranges_fd, &i, &r, BPF_ANY) != 0)
       return error_from_errno("cannot write the allocator ranges");
   }
+  auto clock = sample_clock(skel);
+  if (!clock) return clock.error();
   pt_state st{};
   st.version = PT_STATE_VERSION;
+  st.possible_cpus = g.possible_cpus;
+  st.clock_jiffies = clock->jiffies;
+  st.clock_monotonic_ns = clock->monotonic_ns;
+  st.jiffy_ns = jiffy_ns();
+  if (st.jiffy_ns == 0) return error_from_errno("cannot tell the length of a jiffy (CLOCK_MONOTONIC_COARSE)");
   st.pools_mask = options.pools.mask;
   st.enabled_realtime_ns = realtime_ns;
   st.enabled_monotonic_ns = monotonic_ns;

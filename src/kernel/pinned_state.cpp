@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernel/loader.h"
 #include "kernel/pin_layout.h"
 
 namespace pooltag::kernel {
@@ -116,6 +117,11 @@ Result<std::unique_ptr<PinnedState>> PinnedState::open(const std::string &dir) {
   auto sites = MappedArray::map(s->sites_fd_, sizeof(pt_site) * s->state_.max_sites, "the site table", true);
   if (!sites) return sites.error();
   s->sites_ = std::move(*sites);
+  auto stats = MappedArray::map(s->stats_fd_,
+                                sizeof(pt_site_stats) * s->state_.max_sites * std::max(s->state_.possible_cpus, 1u),
+                                "the site counters");
+  if (!stats) return stats.error();
+  s->site_stats_ = std::move(*stats);
   auto keys = MappedArray::map(s->live_keys_fd_, sizeof(pt_live_bucket) * s->state_.live_buckets, "the live table");
   if (!keys) return keys.error();
   s->live_keys_ = std::move(*keys);
@@ -126,6 +132,12 @@ PinnedState::~PinnedState() {
   for (int fd : {sites_fd_, stats_fd_, counters_fd_, live_keys_fd_, live_entries_fd_, stacks_fd_, stack_stats_fd_,
                  hit_events_fd_, poolhittag_fd_, stacktags_fd_, dump_sites_fd_, dump_request_fd_})
     if (fd >= 0) close(fd);
+}
+
+uint64_t PinnedState::monotonic_of_jiffies(uint64_t jiffies) const {
+  // signed: jiffies before the sample come out before it
+  auto ticks = static_cast<int64_t>(jiffies - state_.clock_jiffies);
+  return state_.clock_monotonic_ns + static_cast<uint64_t>(ticks * static_cast<int64_t>(state_.jiffy_ns));
 }
 
 pt_counters PinnedState::counters() const {
@@ -192,40 +204,24 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
   snap.live_used = live_used();
   snap.sample_every = std::max<uint32_t>(state_.sample_every, 1);
 
-  // Per-CPU stats in batches: one syscall per chunk instead of per site.
+  // The site counters are mapped: one row of max_sites per CPU, summed.
   const uint32_t n = state_.max_sites;
-  const int ncpu = possible_cpus();
-  const uint32_t chunk = std::max<uint32_t>(64, std::min<uint32_t>(n, 65536u / static_cast<uint32_t>(ncpu)));
-  std::vector<uint32_t> keys(chunk);
-  std::vector<pt_site_stats> values(static_cast<size_t>(chunk) * static_cast<size_t>(ncpu));
+  const uint32_t ncpu = std::max(state_.possible_cpus, 1u);
+  const auto *rows = static_cast<const pt_site_stats *>(site_stats_.data());
   std::vector<pt_site_stats> totals(n);
-  uint32_t in_batch = 0, out_batch = 0;
-  bool first = true;
-  for (;;) {
-    uint32_t count = chunk;
-    LIBBPF_OPTS(bpf_map_batch_opts, opts);
-    int rc = bpf_map_lookup_batch(stats_fd_, first ? nullptr : &in_batch, &out_batch, keys.data(), values.data(),
-                                  &count, &opts);
-    int err = rc != 0 ? errno : 0;
-    if (rc != 0 && err != ENOENT) return error_from_errno("cannot read the site counters", err);
-    for (uint32_t k = 0; k < count; ++k) {
-      uint32_t idx = keys[k];
-      if (idx >= n) continue;
-      for (int c = 0; c < ncpu; ++c) {
-        const auto &v = values[static_cast<size_t>(k) * static_cast<size_t>(ncpu) + static_cast<size_t>(c)];
-        auto &t = totals[idx];
-        t.allocs += v.allocs;
-        t.frees += v.frees;
-        t.alloc_bytes += v.alloc_bytes;
-        t.free_bytes += v.free_bytes;
-        t.untracked += v.untracked;
-        t.untracked_bytes += v.untracked_bytes;
-        t.implicit_frees += v.implicit_frees;
-      }
+  for (uint32_t c = 0; c < ncpu; ++c) {
+    const pt_site_stats *row = rows + static_cast<size_t>(c) * n;
+    for (uint32_t i = 0; i < n; ++i) {
+      const pt_site_stats &v = row[i];
+      auto &t = totals[i];
+      t.allocs += v.allocs;
+      t.frees += v.frees;
+      t.alloc_bytes += v.alloc_bytes;
+      t.free_bytes += v.free_bytes;
+      t.untracked += v.untracked;
+      t.untracked_bytes += v.untracked_bytes;
+      t.implicit_frees += v.implicit_frees;
     }
-    if (err == ENOENT) break;
-    in_batch = out_batch;
-    first = false;
   }
 
   const auto *sites = static_cast<const pt_site *>(sites_.data());
@@ -307,9 +303,7 @@ Result<std::vector<model::LiveAllocation>> PinnedState::live(const std::function
     if (!m) return m.error();
     live_entries_ = std::move(*m);
   }
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  uint64_t now_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+  const uint64_t now_ns = monotonic_now_ns();
   const auto *keys = static_cast<const uint64_t *>(live_keys_.data());
   const auto *entries = static_cast<const pt_live_entry *>(live_entries_.data());
   std::vector<model::LiveAllocation> out;
@@ -323,7 +317,8 @@ Result<std::vector<model::LiveAllocation>> PinnedState::live(const std::function
     model::LiveAllocation a;
     a.address = e.addr;
     a.size = e.size;
-    a.age_ns = now_ns > e.alloc_ns ? now_ns - e.alloc_ns : 0;
+    uint64_t alloc_ns = monotonic_of_jiffies(e.alloc_jiffies);
+    a.age_ns = now_ns > alloc_ns ? now_ns - alloc_ns : 0;
     a.pid = e.pid;
     a.comm.assign(e.comm, strnlen(e.comm, sizeof(e.comm)));
     a.site = e.site;

@@ -78,6 +78,9 @@ class PinnedState {
   std::vector<ProgramInfo> programs() const;
   uint64_t live_used() const;  // occupied live-table slots
   pt_counters counters() const;
+  // A live entry's jiffies as a monotonic time, through the enable-time
+  // clock sample (exact to a jiffy).
+  uint64_t monotonic_of_jiffies(uint64_t jiffies) const;
 
  private:
   PinnedState() = default;
@@ -89,7 +92,7 @@ class PinnedState {
   int sites_fd_ = -1, stats_fd_ = -1, counters_fd_ = -1, live_keys_fd_ = -1, live_entries_fd_ = -1;
   int stacks_fd_ = -1, stack_stats_fd_ = -1, hit_events_fd_ = -1, poolhittag_fd_ = -1, stacktags_fd_ = -1;
   int dump_sites_fd_ = -1, dump_request_fd_ = -1;
-  MappedArray sites_, live_keys_;
+  MappedArray sites_, site_stats_, live_keys_;
   mutable MappedArray live_entries_;  // mapped on first use: 48 bytes a slot
 };
 

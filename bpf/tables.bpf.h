@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
+/*
+ * The site table and the live table: finding an allocation's site, entering
+ * an allocation, matching its free. The hot path of every program. Included
+ * once, by pooltag.bpf.c, after maps.bpf.h.
+ */
+#ifndef POOLTAG_TABLES_BPF_H
+#define POOLTAG_TABLES_BPF_H
+
+/*
+ * Inline or out of line: the common path (a known site, a free slot, a
+ * matched free) is inline and makes no call, because with this kernel's
+ * return-stack mitigations every call and return costs more than a bucket
+ * scan (docs/performance.md). The uncommon paths (a new site, an address
+ * already in the table, hit events) are global functions: the verifier
+ * checks each of those once, on its own, which keeps the programs well
+ * inside its limits. The inline scans are written so that their outcomes
+ * join again quickly (a goto to one claim, counts without branches).
+ */
+
+static __always_inline bool selector_has(struct pt_tag_selector *sel, __u64 call_site)
+{
+	__u32 lo = 0, hi = sel->range_count;
+
+	if (!sel->active)
+		return false;
+	if (sel->all)
+		return true;
+	if (hi > PT_MAX_TAG_RANGES)
+		hi = PT_MAX_TAG_RANGES;
+	for (int step = 0; step < 7 && lo < hi; step++) {
+		__u32 mid = (lo + hi) / 2;
+
+		if (mid >= PT_MAX_TAG_RANGES)
+			return false;
+		if (call_site < sel->ranges[mid].start)
+			hi = mid;
+		else if (call_site >= sel->ranges[mid].end)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* Flags of a site seen for the first time: does it belong to the hit tag
+ * or to the stack tags? (Existing sites are marked by user space.) */
+__noinline __u32 pt_new_site_flags(__u64 call_site)
+{
+	__u32 flags = 0;
+
+	if (selector_has(&poolhittag, call_site))
+		flags |= PT_SITE_HIT;
+	if (selector_has(&stacktags, call_site))
+		flags |= PT_SITE_STACKS;
+	return flags;
+}
+
+/* Returns the site slot for (call_site, variant, pool), with the site's
+ * PT_SITE_HIT/STACKS flags above PT_SITE_FLAG_SHIFT, claiming a free slot
+ * the first time a site is seen. Two CPUs racing on a new site may each
+ * claim a slot: user space groups sites by tag, so a duplicate costs a slot,
+ * never a count. */
+static __always_inline __u64 site_fingerprint(__u64 call_site, __u64 variant, __u32 pool)
+{
+	return mix64(call_site ^ (variant * 0x9e3779b97f4a7c15ULL) ^ ((__u64)pool << 60)) | 1;
+}
+
+__noinline __u32 pt_site_slot(__u64 call_site, __u64 variant, __u32 pool, __u64 cache_name)
+{
+	__u64 fp = site_fingerprint(call_site, variant, pool);
+	__u32 start = (__u32)fp & site_mask;
+
+	for (int i = 0; i < PT_SITE_PROBES; i++) {
+		__u32 slot = (start + i) & site_mask;
+		struct pt_site *s;
+		__u64 key;
+
+		if (slot == PT_SITE_OVERFLOW)
+			continue;
+		s = bpf_map_lookup_elem(&sites, &slot);
+		if (!s)
+			break;
+		key = s->key;
+		if (key == 0) {
+			if (__sync_val_compare_and_swap(&s->key, 0, fp) != 0)
+				continue; /* lost the race for this slot */
+			s->call_site = call_site;
+			s->variant = variant;
+			s->pool = pool;
+			if (cache_name)
+				bpf_probe_read_kernel_str(s->cache, sizeof(s->cache), (const void *)cache_name);
+			s->flags = PT_SITE_READY | pt_new_site_flags(call_site);
+			return slot | ((s->flags & ~PT_SITE_READY) << PT_SITE_FLAG_SHIFT);
+		}
+		if (key == fp && (s->flags & PT_SITE_READY) && s->call_site == call_site &&
+		    s->variant == variant && s->pool == pool)
+			return slot | ((s->flags & ~PT_SITE_READY) << PT_SITE_FLAG_SHIFT);
+	}
+	count(PT_CNT_SITE_OVERFLOW);
+	return PT_SITE_OVERFLOW;
+}
+
+#define PT_SITE_MISS 0xffffffffu
+
+/* The common case inline: the site is in its home slot (the table is sized
+ * for a low load). PT_SITE_MISS sends the caller to the full probe above. */
+static __always_inline __u32 home_site(__u64 fp, __u64 call_site, __u64 variant, __u32 pool)
+{
+	__u32 home = (__u32)fp & site_mask;
+	struct pt_site *s = bpf_map_lookup_elem(&sites, &home);
+	__u32 flags;
+
+	if (!s || home == PT_SITE_OVERFLOW || s->key != fp)
+		return PT_SITE_MISS;
+	flags = s->flags;
+	if (!(flags & PT_SITE_READY) || s->call_site != call_site || s->variant != variant || s->pool != pool)
+		return PT_SITE_MISS;
+	return home | ((flags & ~PT_SITE_READY) << PT_SITE_FLAG_SHIFT);
+}
+
+static __always_inline __u32 site_slot(__u64 call_site, __u64 variant, __u32 pool)
+{
+	__u32 slot = home_site(site_fingerprint(call_site, variant, pool), call_site, variant, pool);
+
+	return slot != PT_SITE_MISS ? slot : pt_site_slot(call_site, variant, pool, 0);
+}
+
+/* A slab cache's site: the cache's name pointer stands in for the cache
+ * (one per cache). The verifier types it as a pointer and allows no
+ * arithmetic on it but the difference of two pointers, so the variant is its
+ * distance from a global of this object: as unique as the pointer, and a
+ * plain number. The name itself is read only when the fast path misses. */
+static __always_inline __u32 cache_site_slot(__u64 call_site, struct kmem_cache *cache)
+{
+	__u64 variant = (__u64)cache->name - (__u64)&poolhittag;
+	__u32 slot = home_site(site_fingerprint(call_site, variant, PT_POOL_SLAB), call_site, variant, PT_POOL_SLAB);
+	__u64 name = 0;
+
+	if (slot != PT_SITE_MISS)
+		return slot;
+	bpf_probe_read_kernel(&name, sizeof(name), &cache->name);
+	return pt_site_slot(call_site, variant, PT_POOL_SLAB, name);
+}
+
+static __always_inline void buckets_of(__u64 addr, __u32 *first, __u32 *second)
+{
+	__u64 h = mix64(addr);
+
+	*first = (__u32)h & live_bucket_mask;
+	*second = (__u32)(h >> 32) & live_bucket_mask;
+	if (*second == *first)
+		*second = *first ^ 1; /* the loader guarantees at least two buckets */
+}
+
+/* 1 when x is 0, else 0, without a jump. (x == 0) would compile to one (BPF
+ * has no setcc), and counting the empty keys of a part-full bucket with a
+ * jump per key mispredicts about every other key. */
+static __always_inline __u64 zero_bit(__u64 x)
+{
+	__u64 r;
+
+	asm("%[r] = %[x]\n\t"
+	    "%[r] = -%[r]\n\t"
+	    "%[r] |= %[x]\n\t"
+	    "%[r] >>= 63\n\t"
+	    "%[r] ^= 1"
+	    : [r] "=&r"(r)
+	    : [x] "r"(x));
+	return r;
+}
+
+/* Counters of an allocation stack (--by stack), or NULL when none was taken. */
+static __always_inline struct pt_stack_stats *stack_stats_of(__s32 stack_id)
+{
+	__u32 sid = stack_id;
+
+	return stack_id >= 0 ? bpf_map_lookup_elem(&stack_stats, &sid) : NULL;
+}
+
+static __always_inline void charge_free(__u32 site, __u32 size, __s32 stack_id, bool implicit)
+{
+	struct pt_site_stats *st = stats_of(site);
+	struct pt_stack_stats *ss = stack_stats_of(stack_id);
+
+	if (ss) {
+		__sync_fetch_and_add(&ss->frees, 1);
+		__sync_fetch_and_add(&ss->free_bytes, size);
+	}
+	if (!st)
+		return;
+	__sync_fetch_and_add(&st->frees, 1);
+	__sync_fetch_and_add(&st->free_bytes, size);
+	if (implicit) {
+		__sync_fetch_and_add(&st->implicit_frees, 1);
+		count(PT_CNT_IMPLICIT_FREES);
+	}
+}
+
+/* Writes the live entry of a claimed slot and counts the allocation. The
+ * time is jiffies, a load: ages are shown in seconds, and the fine clock
+ * (bpf_ktime_get_ns) costs a call and a clocksource read, ~40 ns here. */
+static __always_inline void enter_allocation(__u32 slot, __u64 addr, __u64 size, __u32 site,
+					     __s32 stack_id, struct pt_site_stats *st)
+{
+	struct pt_live_entry *e = bpf_map_lookup_elem(&live_entries, &slot);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_stack_stats *ss = stack_stats_of(stack_id);
+
+	__sync_fetch_and_add(&st->allocs, 1);
+	__sync_fetch_and_add(&st->alloc_bytes, size);
+	if (ss) {
+		__sync_fetch_and_add(&ss->allocs, 1);
+		__sync_fetch_and_add(&ss->alloc_bytes, size);
+		ss->site = site;
+	}
+	if (!e)
+		return;
+	e->alloc_jiffies = bpf_jiffies64();
+	e->site = site;
+	e->size = (__u32)size;
+	e->stack_id = stack_id;
+	/* comm and tgid straight from the task: bpf_get_current_comm() is a
+	 * string copy with its own calls, this is three loads */
+	e->pid = task->tgid;
+	*(__u64 *)&e->comm[0] = *(__u64 *)&task->comm[0];
+	*(__u64 *)&e->comm[8] = *(__u64 *)&task->comm[8];
+	e->addr = addr; /* last: a reader that sees it sees the fields above (x86 TSO) */
+}
+
+/* The address is live in the table already: its free was never seen (a
+ * free path without a tracepoint, such as bulk frees). The old entry is
+ * retired as an implicit free and its slot reused. Rare, so out of line. */
+__noinline int pt_reenter(__u32 slot, __u64 addr, __u64 size, __u32 site, __s32 stack_id)
+{
+	struct pt_live_entry *e = bpf_map_lookup_elem(&live_entries, &slot);
+	struct pt_site_stats *st = stats_of(site);
+
+	if (!e || !st)
+		return 0;
+	charge_free(e->site, e->size, e->stack_id, true);
+	enter_allocation(slot, addr, size, site, stack_id, st);
+	return 0;
+}
+
+#define PT_NO_SLOT 0xffffffffu
+
+/* Index of addr in the bucket, or -1; *empty gets the bucket's empty keys
+ * (counted only when addr is not there). */
+static __always_inline int scan_bucket(struct pt_live_bucket *b, __u64 addr, __u64 *empty)
+{
+	__u64 n = 0;
+
+#pragma unroll
+	for (int i = 0; i < PT_BUCKET_SLOTS; i++) {
+		__u64 key = b->addr[i];
+
+		if (key == addr)
+			return i;
+		n += zero_bit(key);
+	}
+	*empty = n;
+	return -1;
+}
+
+/* Index of addr in the bucket, or -1. */
+static __always_inline int find_key(struct pt_live_bucket *b, __u64 addr)
+{
+#pragma unroll
+	for (int i = 0; i < PT_BUCKET_SLOTS; i++)
+		if (b->addr[i] == addr)
+			return i;
+	return -1;
+}
+
+/* Claims an empty key of the bucket for addr: the slot, or PT_NO_SLOT. */
+static __always_inline __u32 claim_slot(struct pt_live_bucket *b, __u32 bucket, __u64 addr)
+{
+#pragma unroll
+	for (int i = 0; i < PT_BUCKET_SLOTS; i++)
+		if (b->addr[i] == 0 && __sync_val_compare_and_swap(&b->addr[i], 0, addr) == 0)
+			return bucket * PT_BUCKET_SLOTS + i;
+	return PT_NO_SLOT;
+}
+
+/*
+ * The allocation path, inline: with the kernel's return-stack mitigations
+ * (SRSO "safe RET" here) every call and return costs more than a bucket
+ * scan, so the common case makes none. Both buckets are scanned once: for
+ * the address (a hit is the rare implicit free, handled out of line) and,
+ * without jumps, for their empty keys. Two choices, the emptier bucket
+ * first, keep buckets balanced, so one rarely overflows before the table is
+ * full; both full is counted as untracked.
+ */
+static __always_inline void track_alloc(__u64 addr, __u64 size, __u32 site, __s32 stack_id)
+{
+	struct pt_live_bucket *first, *second;
+	struct pt_site_stats *st;
+	__u64 empty_first = 0, empty_second = 0;
+	__u32 bucket_first, bucket_second, slot;
+	int i;
+
+	if (!addr)
+		return;
+	st = stats_of(site);
+	buckets_of(addr, &bucket_first, &bucket_second);
+	first = bpf_map_lookup_elem(&live_keys, &bucket_first);
+	second = bpf_map_lookup_elem(&live_keys, &bucket_second);
+	if (!st || !first || !second)
+		return;
+	i = scan_bucket(first, addr, &empty_first);
+	if (i >= 0) {
+		pt_reenter(bucket_first * PT_BUCKET_SLOTS + i, addr, size, site, stack_id);
+		return;
+	}
+	i = scan_bucket(second, addr, &empty_second);
+	if (i >= 0) {
+		pt_reenter(bucket_second * PT_BUCKET_SLOTS + i, addr, size, site, stack_id);
+		return;
+	}
+	if (empty_second > empty_first) {
+		struct pt_live_bucket *b = first;
+		__u32 t = bucket_first;
+
+		first = second;
+		second = b;
+		bucket_first = bucket_second;
+		bucket_second = t;
+	}
+	slot = claim_slot(first, bucket_first, addr);
+	if (slot == PT_NO_SLOT)
+		slot = claim_slot(second, bucket_second, addr);
+	if (slot == PT_NO_SLOT) {
+		__sync_fetch_and_add(&st->untracked, 1);
+		__sync_fetch_and_add(&st->untracked_bytes, size);
+		count(PT_CNT_LIVE_FULL);
+		return;
+	}
+	enter_allocation(slot, addr, size, site, stack_id, st);
+}
+
+/* Returns 0 when the address was not tracked, else
+ * size << 32 | site flags << PT_SITE_FLAG_SHIFT | site, with the flags read
+ * only while a hit tag is set (the free path's only reason to look). Inline
+ * for the same reason as track_alloc; the second bucket is read only when
+ * the first does not hold the address. */
+static __always_inline __u64 track_free(__u64 addr)
+{
+	struct pt_live_bucket *b;
+	struct pt_live_entry *e;
+	__u32 bucket_first, bucket_second, bucket, slot, site, size, flags = 0;
+	__s32 stack_id;
+	int i;
+
+	if (!addr)
+		return 0;
+	buckets_of(addr, &bucket_first, &bucket_second);
+	bucket = bucket_first;
+	b = bpf_map_lookup_elem(&live_keys, &bucket);
+	if (!b)
+		return 0;
+	i = find_key(b, addr);
+	if (i < 0) {
+		bucket = bucket_second;
+		b = bpf_map_lookup_elem(&live_keys, &bucket);
+		if (!b)
+			return 0;
+		i = find_key(b, addr);
+	}
+	if (i < 0 || i >= PT_BUCKET_SLOTS) {
+		count(PT_CNT_FREE_UNMATCHED);
+		return 0;
+	}
+	slot = bucket * PT_BUCKET_SLOTS + i;
+	e = bpf_map_lookup_elem(&live_entries, &slot);
+	if (!e)
+		return 0;
+	/* read the entry before the slot is released: after that it can be
+	 * claimed and rewritten by another CPU */
+	site = e->site;
+	size = e->size;
+	stack_id = e->stack_id;
+	if (__sync_val_compare_and_swap(&b->addr[i], addr, 0) != addr)
+		return 0; /* a racing free of the same address (double free) won */
+	charge_free(site, size, stack_id, false);
+	if (poolhittag.active) {
+		struct pt_site *s = bpf_map_lookup_elem(&sites, &site);
+
+		if (s)
+			flags = s->flags & PT_SITE_HIT;
+	}
+	return ((__u64)size << 32) | (flags << PT_SITE_FLAG_SHIFT) | (site & 0xffffff);
+}
+
+#endif /* POOLTAG_TABLES_BPF_H */
