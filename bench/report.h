@@ -101,7 +101,7 @@ struct ConfigResult {
   // Over all timed repetitions together:
   double seconds = 0;
   uint64_t ops = 0;
-  std::optional<uint64_t> events;  // pooltag's own alloc + free event counters
+  std::optional<uint64_t> events;  // allocations and frees pooltag handled (handled_events)
   uint64_t recursion_misses = 0;
   // Most BPF programs loaded by others (tests running pooltag, say) during
   // any repetition: they tax every configuration, untraced included.
@@ -120,10 +120,16 @@ struct WorkloadResult {
   size_t repetitions = 0;
   std::vector<ConfigResult> configs;
   const ConfigResult *find(const std::string &key) const;
-  // untraced median / this median; nullopt when either is missing
+  // Ratios are paired by repetition: repetition r of every configuration
+  // ran in the same round, so the median of the per-round ratios cancels
+  // the machine's drift between rounds (ratio of the medians when the
+  // repetition counts differ). nullopt when either side is missing.
+  // untraced / this
   std::optional<double> slowdown(const std::string &key) const;
-  // null-floor median / this median
+  // null floor / this
   std::optional<double> vs_floor(const std::string &key) const;
+  // slowdown of `key` minus slowdown of `reference`, per round, median
+  std::optional<double> slowdown_above(const std::string &key, const std::string &reference) const;
 };
 
 struct BudgetLine {

@@ -110,6 +110,23 @@ TEST(Ratios, SlowdownAgainstUntracedAndTheFloor) {
   EXPECT_FALSE(w.slowdown(config::kBpftrace));
 }
 
+TEST(Ratios, AreTakenPerRoundSoThatDriftBetweenRoundsCancels) {
+  WorkloadResult w;
+  // the machine ran twice as fast after the first round; the default
+  // configuration's third run was disturbed
+  w.configs = {measured(config::kUntraced, {400, 800, 800}), measured(config::kNull, {380, 760, 760}),
+               measured(config::kDefault, {360, 720, 400})};
+  EXPECT_NEAR(*w.slowdown(config::kDefault), 400.0 / 360, 1e-12);  // the medians would say 800 / 400
+  EXPECT_NEAR(*w.vs_floor(config::kDefault), 380.0 / 360, 1e-12);
+  EXPECT_NEAR(*w.slowdown_above(config::kDefault, config::kNull), 400.0 / 360 - 400.0 / 380, 1e-12);
+}
+
+TEST(Ratios, FallBackToTheMediansWhenARoundIsMissing) {
+  WorkloadResult w;
+  w.configs = {measured(config::kUntraced, {400, 420, 410}), measured(config::kDefault, {300, 310})};
+  EXPECT_DOUBLE_EQ(*w.slowdown(config::kDefault), 410.0 / 305);
+}
+
 TEST(Budget, JudgesEachLine) {
   auto w = workload();
   w.configs[2].exactness.push_back(ExactnessCheck{{{"do_eventfd", "slab", 1000, 0, true}}, 0});
