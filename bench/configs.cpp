@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <thread>
+
 #include "bpf_info.h"
 
 namespace pooltag::bench {
@@ -67,6 +70,15 @@ class Untraced : public Configuration {
   std::vector<uint32_t> programs() const override { return {}; }
 };
 
+// Disable and tracer exit detach programs a few tens of milliseconds later
+// (the kernel releases links from a work queue): the next configuration,
+// untraced included, must not start while they still run.
+void wait_until_unloaded(const std::vector<uint32_t> &ids) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (!program_stats(ids).empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
 class Pooltag : public Configuration {
  public:
   Pooltag(const PooltagTool &tool, std::string key, std::string name, std::vector<std::string> args, bool counts,
@@ -94,6 +106,7 @@ class Pooltag : public Configuration {
     if (!started_) return;
     started_ = false;
     if (auto st = tool_.disable(); !st) fmt::print(stderr, "pooltag-bench: {}\n", st.error().message);
+    wait_until_unloaded(ids_);
   }
   std::vector<uint32_t> programs() const override { return ids_; }
   bool counts() const override { return counts_; }
@@ -128,6 +141,7 @@ class TracerProcess : public Configuration {
   void stop() override {
     if (child_) child_->stop();
     child_.reset();
+    wait_until_unloaded(ids_);
   }
   std::vector<uint32_t> programs() const override { return ids_; }
 
