@@ -32,7 +32,11 @@ struct ChurnOptions {
   // Runs for `duration`, or, when `ops` is non-zero, until that many ops
   // are done (split over the threads): the smoke test's mode.
   std::chrono::milliseconds duration{3000};
+  // With `duration`: run this long first, unmeasured.
+  std::chrono::milliseconds warmup{500};
   uint64_t ops = 0;
+  // Thread t runs on CPU t only (modulo the allowed CPUs).
+  bool pin_cpus = true;
   // Set from elsewhere (a signal handler) to stop early.
   const std::atomic<bool> *interrupt = nullptr;
 };

@@ -199,6 +199,17 @@ std::optional<double> WorkloadResult::slowdown_above(const std::string &key, con
   return summarize(diffs).median;
 }
 
+std::optional<double> WorkloadResult::program_time_above(const std::string &key, const std::string &reference) const {
+  const auto *base = find(config::kUntraced), *c = find(key), *ref = find(reference);
+  if (base == nullptr || c == nullptr || ref == nullptr || !c->cost || !ref->cost || c->cost->ops == 0 ||
+      ref->cost->ops == 0 || base->summary().median <= 0 || threads == 0)
+    return std::nullopt;
+  double extra_ns = static_cast<double>(c->cost->run_time_ns()) / static_cast<double>(c->cost->ops) -
+                    static_cast<double>(ref->cost->run_time_ns()) / static_cast<double>(ref->cost->ops);
+  double op_ns = 1e9 * threads / base->summary().median;
+  return extra_ns / op_ns;
+}
+
 std::vector<BudgetLine> evaluate_budget(const WorkloadResult &w) {
   std::vector<BudgetLine> out;
   auto floor = w.slowdown(config::kNull);
@@ -211,6 +222,8 @@ std::vector<BudgetLine> evaluate_budget(const WorkloadResult &w) {
     if (auto above = w.slowdown_above(config::kDefault, config::kNull); d && floor && above)
       l = {"", fmt::format("{:.2f}x vs floor {:.2f}x: {:+.2f} (median of the rounds' differences)", *d, *floor, *above),
            verdict(*above <= 0.15)};
+    if (auto t = w.program_time_above(config::kDefault, config::kNull))
+      l.measured += fmt::format("; program time {:+.2f}", *t);
     l.budget = "full live tracking within 0.15 of the empty-program floor";
     out.push_back(l);
   }
@@ -233,6 +246,8 @@ std::vector<BudgetLine> evaluate_budget(const WorkloadResult &w) {
     auto one = w.slowdown(config::kStacksOne), d = w.slowdown(config::kDefault);
     if (auto above = w.slowdown_above(config::kStacksOne, config::kDefault); one && d && above)
       l = {"", fmt::format("{:.2f}x vs no stacks {:.2f}x: {:+.2f}", *one, *d, *above), verdict(*above <= 0.05)};
+    if (auto t = w.program_time_above(config::kStacksOne, config::kDefault))
+      l.measured += fmt::format("; program time {:+.2f}", *t);
     l.budget = "--stacks for one other tag within 0.05 of no stacks";
     out.push_back(l);
   }

@@ -130,6 +130,11 @@ struct WorkloadResult {
   std::optional<double> vs_floor(const std::string &key) const;
   // slowdown of `key` minus slowdown of `reference`, per round, median
   std::optional<double> slowdown_above(const std::string &key, const std::string &reference) const;
+  // The same difference predicted from the statistics pass: the extra
+  // program time per op over the untraced time per op of one thread.
+  // Steadier than throughput on a noisy machine; it leaves out the caches
+  // the programs take from the kernel.
+  std::optional<double> program_time_above(const std::string &key, const std::string &reference) const;
 };
 
 struct BudgetLine {

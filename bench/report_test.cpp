@@ -121,6 +121,16 @@ TEST(Ratios, AreTakenPerRoundSoThatDriftBetweenRoundsCancels) {
   EXPECT_NEAR(*w.slowdown_above(config::kDefault, config::kNull), 400.0 / 360 - 400.0 / 380, 1e-12);
 }
 
+TEST(Ratios, ProgramTimeAboveTheFloorOverTheUntracedTimeOfAnOp) {
+  auto w = workload();  // 2 threads, untraced median 410 ops/s: 4.878 ms per op and thread
+  CostBreakdown floor{1.0, 1000, {ProgramCost{"pt_kmalloc", 9000, 600000}}};  // 600 ns/op
+  CostBreakdown full{1.0, 1000, {ProgramCost{"pt_kmalloc", 9000, 1000600000}}};
+  w.configs[1].cost = floor;
+  w.configs[2].cost = full;
+  EXPECT_NEAR(*w.program_time_above(config::kDefault, config::kNull), 1e6 / (1e9 * 2 / 410), 1e-9);
+  EXPECT_FALSE(w.program_time_above(config::kSample64, config::kNull));  // no statistics pass
+}
+
 TEST(Ratios, FallBackToTheMediansWhenARoundIsMissing) {
   WorkloadResult w;
   w.configs = {measured(config::kUntraced, {400, 420, 410}), measured(config::kDefault, {300, 310})};
