@@ -164,7 +164,9 @@ Result<ChurnResult> run_churn(const ChurnOptions &options) {
     // not built up yet), which made whichever configuration followed a
     // pause look fast.
     sleep_until(start + options.warmup);
-    start = std::chrono::steady_clock::now();
+    auto warmed = std::chrono::steady_clock::now();
+    double warmup_seconds = std::chrono::duration<double>(warmed - start).count();
+    start = warmed;
     uint64_t ops_before = done();
     sleep_until(start + options.duration);
     // Count the ops done by now: threads finishing an op after this point
@@ -172,6 +174,7 @@ Result<ChurnResult> run_churn(const ChurnOptions &options) {
     ChurnResult r;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     r.ops = done() - ops_before;
+    r.warmup_seconds = warmup_seconds;
     stop.store(true);
     for (auto &th : threads) th.join();
     for (auto &s : states)

@@ -42,8 +42,9 @@ struct ChurnOptions {
 };
 
 struct ChurnResult {
-  uint64_t ops = 0;
+  uint64_t ops = 0;      // in the measured window (after the warm-up)
   double seconds = 0;
+  double warmup_seconds = 0;  // before it: the programs ran then too
   double ops_per_second() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
 };
 

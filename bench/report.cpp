@@ -295,7 +295,8 @@ std::string render_table(const WorkloadResult &w) {
       continue;
     }
     auto s = c.summary();
-    std::string events = c.events && c.seconds > 0 ? thousands(static_cast<double>(*c.events) / c.seconds) : "-";
+    std::string events =
+        c.events && c.event_seconds > 0 ? thousands(static_cast<double>(*c.events) / c.event_seconds) : "-";
     std::string notes;
     if (c.foreign_programs != 0) notes = fmt::format("{} foreign BPF programs loaded; ", c.foreign_programs);
     if (!c.losses.empty()) notes += "lost: " + losses_text(c.losses);
@@ -367,7 +368,7 @@ nlohmann::json to_json(const WorkloadResult &w) {
     j["seconds"] = c.seconds;
     if (c.events) {
       j["events"] = *c.events;
-      j["events_per_second"] = c.seconds > 0 ? static_cast<double>(*c.events) / c.seconds : 0;
+      j["events_per_second"] = c.event_seconds > 0 ? static_cast<double>(*c.events) / c.event_seconds : 0;
     }
     j["recursion_misses"] = c.recursion_misses;
     j["foreign_programs"] = c.foreign_programs;

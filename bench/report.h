@@ -102,6 +102,7 @@ struct ConfigResult {
   double seconds = 0;
   uint64_t ops = 0;
   std::optional<uint64_t> events;  // allocations and frees pooltag handled (handled_events)
+  double event_seconds = 0;        // the time those events span: warm-ups included
   uint64_t recursion_misses = 0;
   // Most BPF programs loaded by others (tests running pooltag, say) during
   // any repetition: they tax every configuration, untraced included.

@@ -88,6 +88,7 @@ Status timed_run(Configuration &cfg, const PooltagTool &tool, const RunnerOption
   out.ops_per_second.push_back(churn->ops_per_second());
   out.ops += churn->ops;
   out.seconds += churn->seconds;
+  out.event_seconds += churn->seconds + churn->warmup_seconds;
   if (cfg.counts()) {
     auto s = tool.json({"status", "--json"});
     if (!s) return s.error();
@@ -126,7 +127,10 @@ Status cost_run(Configuration &cfg, const RunnerOptions &o, Workload w, ConfigRe
   if (auto st = cfg.start(); !st) return st;
   Stopper stopper{cfg};
   auto before = program_stats(cfg.programs());
-  auto churn = run_churn(churn_options(o, w));
+  // no warm-up: program runs and ops must cover the same window
+  ChurnOptions options = churn_options(o, w);
+  options.warmup = std::chrono::milliseconds(0);
+  auto churn = run_churn(options);
   if (!churn) return churn.error();
   if (interrupted(o)) return interrupted_error();
   CostBreakdown cost;
