@@ -33,7 +33,7 @@ test: build
 bench:
 	@scripts/install-deps.sh bpftrace bpfcc-tools
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOOLTAG_BENCH=ON >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS) --target pooltag pooltag-bench pooltag-churn
+	@cmake --build $(BUILD) -j $(JOBS) --target pooltag pooltag-bench pooltag-churn pooltag-jit-profile
 	@$(BUILD)/bench/pooltag-bench $(BENCH_ARGS)
 
 install: build
