@@ -171,7 +171,9 @@ TEST_F(EnabledTagging, StacksAreRecordedOnlyForTheChosenTags) {
   EXPECT_EQ(recorded, 40) << "two allocations per pipe, each with its stack";
   auto without = nlohmann::json::parse(run_pooltag({"find", "do_eventfd", "--json", "--list"}).out);
   for (const auto &a : without["allocations"])
-    if (a["pid"] == evfd.pid()) EXPECT_TRUE(a["stack"].empty()) << "eventfd allocations took a stack";
+    if (a["pid"] == evfd.pid()) {
+      EXPECT_TRUE(a["stack"].empty()) << "eventfd allocations took a stack";
+    }
   auto status = nlohmann::json::parse(run_pooltag({"status", "--json"}).out);
   EXPECT_EQ(status["stacks"], "alloc_pipe_info");
   run_pooltag({"stacks", "--clear"});

@@ -138,9 +138,10 @@ TEST_F(EnabledTagging, KdWalkthroughFindsTheLeak) {
   std::string brk = "Break on pool hit: alloc do_eventfd [slab] address 0x";
   auto hit = std::find_if(t.begin(), t.end(), [&](const std::string &l) { return starts_with(l, brk); });
   ASSERT_NE(hit, t.end()) << all;
-  if (others == 0)
+  if (others == 0) {
     EXPECT_NE(hit->find(" size 64 by leak_eventfd (" + std::to_string(trigger->pid()) + "/"), std::string::npos)
         << *hit;
+  }
   // kb: the syscall path
   auto kb = std::find(t.begin(), t.end(), "kd> kb");
   auto ed0 = std::find(t.begin(), t.end(), "kd> ed nt!poolhittag 0");

@@ -348,7 +348,9 @@ TEST_F(MonModelTest, ATagThatAppearsIsAllChange) {
   ASSERT_TRUE(m.refresh().ok());
   ASSERT_TRUE(m.refresh().ok());
   for (const auto &r : m.rows())
-    if (r.tag == "vmalloc_user_of_memory") EXPECT_EQ(r.d_bytes, 3 * 8192);
+    if (r.tag == "vmalloc_user_of_memory") {
+      EXPECT_EQ(r.d_bytes, 3 * 8192);
+    }
 }
 
 TEST_F(MonModelTest, IncludeExcludeAndEscape) {
