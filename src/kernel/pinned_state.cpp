@@ -134,10 +134,9 @@ PinnedState::~PinnedState() {
     if (fd >= 0) close(fd);
 }
 
-uint64_t PinnedState::monotonic_of_jiffies(uint64_t jiffies) const {
-  // signed: jiffies before the sample come out before it
-  auto ticks = static_cast<int64_t>(jiffies - state_.clock_jiffies);
-  return state_.clock_monotonic_ns + static_cast<uint64_t>(ticks * static_cast<int64_t>(state_.jiffy_ns));
+uint64_t monotonic_of_jiffies(const pt_state &state, uint64_t jiffies) {
+  auto ticks = static_cast<int64_t>(jiffies - state.clock_jiffies);  // signed: may precede the sample
+  return state.clock_monotonic_ns + static_cast<uint64_t>(ticks * static_cast<int64_t>(state.jiffy_ns));
 }
 
 pt_counters PinnedState::counters() const {
@@ -317,7 +316,7 @@ Result<std::vector<model::LiveAllocation>> PinnedState::live(const std::function
     model::LiveAllocation a;
     a.address = e.addr;
     a.size = e.size;
-    uint64_t alloc_ns = monotonic_of_jiffies(e.alloc_jiffies);
+    uint64_t alloc_ns = monotonic_of_jiffies(state_, e.alloc_jiffies);
     a.age_ns = now_ns > alloc_ns ? now_ns - alloc_ns : 0;
     a.pid = e.pid;
     a.comm.assign(e.comm, strnlen(e.comm, sizeof(e.comm)));

@@ -40,6 +40,11 @@ class MappedArray {
   size_t bytes_ = 0;
 };
 
+// A live entry's jiffies as a monotonic time (the clock of
+// bpf_ktime_get_ns), through the clock sample enable stored in the state:
+// exact to a jiffy. Jiffies before the sample come out before it.
+uint64_t monotonic_of_jiffies(const pt_state &state, uint64_t jiffies);
+
 class PinnedState {
  public:
   // Error with kExitNotEnabled when nothing is pinned at `dir`.
@@ -78,9 +83,6 @@ class PinnedState {
   std::vector<ProgramInfo> programs() const;
   uint64_t live_used() const;  // occupied live-table slots
   pt_counters counters() const;
-  // A live entry's jiffies as a monotonic time, through the enable-time
-  // clock sample (exact to a jiffy).
-  uint64_t monotonic_of_jiffies(uint64_t jiffies) const;
 
  private:
   PinnedState() = default;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "kernel/loader.h"
+#include "kernel/pinned_state.h"
 #include "pooltag.h"
 
 using namespace pooltag;
@@ -34,4 +35,15 @@ TEST(Geometry, SharedLayoutsStayPlain) {
   EXPECT_EQ(sizeof(pt_live_entry), 48u);
   EXPECT_EQ(sizeof(pt_site), 64u);
   EXPECT_EQ(sizeof(pt_site_stats), 64u);
+}
+
+TEST(JiffiesClock, EntriesBecomeMonotonicTimesThroughTheEnableSample) {
+  pt_state st{};
+  st.clock_jiffies = 4299738573ull;  // sampled together with
+  st.clock_monotonic_ns = 19385415362175ull;
+  st.jiffy_ns = 4000000;  // HZ=250
+  EXPECT_EQ(monotonic_of_jiffies(st, st.clock_jiffies), st.clock_monotonic_ns);
+  EXPECT_EQ(monotonic_of_jiffies(st, st.clock_jiffies + 250), st.clock_monotonic_ns + 1000000000ull);
+  // an entry older than the sample (none today; a reused table) comes out before it
+  EXPECT_EQ(monotonic_of_jiffies(st, st.clock_jiffies - 10), st.clock_monotonic_ns - 40000000ull);
 }
