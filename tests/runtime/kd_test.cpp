@@ -11,6 +11,7 @@
 #include <memory>
 #include <poll.h>
 #include <sstream>
+#include <thread>
 
 #include "harness.h"
 
@@ -264,8 +265,11 @@ TEST_F(EnabledTagging, KdCtrlCBreaksInToThePromptAndCtrlDQuits) {
   ASSERT_TRUE(wait_for("kd> ")) << screen;
   type("\x04");  // Ctrl-D quits
   int status = 0;
-  for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; ++i) {
-    wait_for("\x01", 100);  // drain the terminal
+  // Drain the terminal until kd has exited. Once it closed the terminal the
+  // reads fail at once, so the wait is by time, not by read attempts.
+  auto quit_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (waitpid(pid, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() < quit_deadline) {
+    if (!wait_for("\x01", 100)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (waitpid(pid, &status, WNOHANG) == 0) {
     kill(pid, SIGKILL);
