@@ -162,12 +162,18 @@ const ConfigResult *WorkloadResult::find(const std::string &key) const {
 
 namespace {
 
-// base / c, per round when both have every round, else of the medians
+// Both measured every round, with no zero: their rounds can be paired.
+bool paired(const ConfigResult &a, const ConfigResult &b) {
+  const auto &x = a.ops_per_second, &y = b.ops_per_second;
+  return x.size() == y.size() && std::find(x.begin(), x.end(), 0.0) == x.end() &&
+         std::find(y.begin(), y.end(), 0.0) == y.end();
+}
+
+// base / c, per round when the rounds pair, else of the medians
 std::optional<double> paired_ratio(const ConfigResult *base, const ConfigResult *c) {
   if (base == nullptr || c == nullptr || c->summary().median <= 0) return std::nullopt;
+  if (!paired(*base, *c)) return base->summary().median / c->summary().median;
   const auto &b = base->ops_per_second, &v = c->ops_per_second;
-  if (b.size() != v.size() || std::find(v.begin(), v.end(), 0.0) != v.end())
-    return base->summary().median / c->summary().median;
   std::vector<double> ratios;
   for (size_t r = 0; r < v.size(); ++r) ratios.push_back(b[r] / v[r]);
   return summarize(ratios).median;
@@ -187,9 +193,7 @@ std::optional<double> WorkloadResult::slowdown_above(const std::string &key, con
   const auto *base = find(config::kUntraced), *c = find(key), *ref = find(reference);
   if (base == nullptr || c == nullptr || ref == nullptr) return std::nullopt;
   const auto &b = base->ops_per_second, &v = c->ops_per_second, &rv = ref->ops_per_second;
-  bool paired = b.size() == v.size() && b.size() == rv.size() && std::find(v.begin(), v.end(), 0.0) == v.end() &&
-                std::find(rv.begin(), rv.end(), 0.0) == rv.end();
-  if (!paired) {
+  if (!paired(*base, *c) || !paired(*base, *ref)) {
     auto s = slowdown(key), r = slowdown(reference);
     if (!s || !r) return std::nullopt;
     return *s - *r;
@@ -204,11 +208,28 @@ std::optional<double> WorkloadResult::program_time_above(const std::string &key,
   if (base == nullptr || c == nullptr || ref == nullptr || !c->cost || !ref->cost || c->cost->ops == 0 ||
       ref->cost->ops == 0 || base->summary().median <= 0 || threads == 0)
     return std::nullopt;
-  double extra_ns = static_cast<double>(c->cost->run_time_ns()) / static_cast<double>(c->cost->ops) -
-                    static_cast<double>(ref->cost->run_time_ns()) / static_cast<double>(ref->cost->ops);
+  double extra_ns = c->cost->program_ns_per_op() - ref->cost->program_ns_per_op();
   double op_ns = 1e9 * threads / base->summary().median;
   return extra_ns / op_ns;
 }
+
+namespace {
+
+// A budget line "key within `limit` of reference": the per-round throughput
+// difference judges, the program-time estimate is shown next to it.
+BudgetLine difference_line(const WorkloadResult &w, const std::string &key, const std::string &reference, double limit,
+                           const char *against, const std::string &budget, const std::string &missing) {
+  BudgetLine l{budget, missing, "n/a"};
+  auto s = w.slowdown(key), r = w.slowdown(reference);
+  auto above = w.slowdown_above(key, reference);
+  if (!s || !r || !above) return l;
+  l.measured = fmt::format("{:.2f}x {} {:.2f}x: {:+.2f} (median of the rounds' differences)", *s, against, *r, *above);
+  l.verdict = *above <= limit ? "met" : "NOT met";
+  if (auto t = w.program_time_above(key, reference)) l.measured += fmt::format("; program time {:+.2f}", *t);
+  return l;
+}
+
+}  // namespace
 
 std::vector<BudgetLine> evaluate_budget(const WorkloadResult &w) {
   std::vector<BudgetLine> out;
@@ -216,19 +237,11 @@ std::vector<BudgetLine> evaluate_budget(const WorkloadResult &w) {
   auto verdict = [](bool ok) { return std::string(ok ? "met" : "NOT met"); };
   auto na = [](const std::string &why) { return BudgetLine{"", why, "n/a"}; };
 
+  out.push_back(difference_line(w, config::kDefault, config::kNull, 0.15, "vs floor",
+                                "full live tracking within 0.15 of the empty-program floor",
+                                "needs the default and null-floor runs"));
   {
-    BudgetLine l = na("needs the default and null-floor runs");
-    auto d = w.slowdown(config::kDefault);
-    if (auto above = w.slowdown_above(config::kDefault, config::kNull); d && floor && above)
-      l = {"", fmt::format("{:.2f}x vs floor {:.2f}x: {:+.2f} (median of the rounds' differences)", *d, *floor, *above),
-           verdict(*above <= 0.15)};
-    if (auto t = w.program_time_above(config::kDefault, config::kNull))
-      l.measured += fmt::format("; program time {:+.2f}", *t);
-    l.budget = "full live tracking within 0.15 of the empty-program floor";
-    out.push_back(l);
-  }
-  {
-    BudgetLine l = na("--stacks is not built yet");
+    BudgetLine l = na("needs the stacks-all run");
     auto all = w.slowdown(config::kStacksAll);
     auto memleak = w.slowdown(config::kMemleak);
     if (all && memleak)
@@ -241,16 +254,9 @@ std::vector<BudgetLine> evaluate_budget(const WorkloadResult &w) {
     l.budget = "--stacks '*' strictly faster than BCC memleak";
     out.push_back(l);
   }
-  {
-    BudgetLine l = na("--stacks is not built yet");
-    auto one = w.slowdown(config::kStacksOne), d = w.slowdown(config::kDefault);
-    if (auto above = w.slowdown_above(config::kStacksOne, config::kDefault); one && d && above)
-      l = {"", fmt::format("{:.2f}x vs no stacks {:.2f}x: {:+.2f}", *one, *d, *above), verdict(*above <= 0.05)};
-    if (auto t = w.program_time_above(config::kStacksOne, config::kDefault))
-      l.measured += fmt::format("; program time {:+.2f}", *t);
-    l.budget = "--stacks for one other tag within 0.05 of no stacks";
-    out.push_back(l);
-  }
+  out.push_back(difference_line(w, config::kStacksOne, config::kDefault, 0.05, "vs no stacks",
+                                "--stacks for one other tag within 0.05 of no stacks",
+                                "needs the stacks-one and default runs"));
   {
     BudgetLine l = na("needs the sample-64 and null-floor runs");
     auto s = w.slowdown(config::kSample64);
@@ -330,7 +336,7 @@ std::string render_costs(const WorkloadResult &w) {
     out += fmt::format("{} ({}): {:.0f} ops/s with statistics on; {:.2f} program runs/op, {:.0f} ns of program "
                        "time/op; {:+.0f} ns/op wall over untraced (throughput runs)\n",
                        c.name, c.command, k.ops_per_second(), static_cast<double>(k.runs()) / ops,
-                       static_cast<double>(k.run_time_ns()) / ops, base_ns > 0 ? op_ns - base_ns : 0);
+                       k.program_ns_per_op(), base_ns > 0 ? op_ns - base_ns : 0);
     for (const auto &p : k.programs) {
       if (p.runs == 0) continue;
       out += fmt::format("    {:<24} {:>12} runs/s {:>8.1f} ns/run {:>7.2f} runs/op {:>7.1f} ns/op\n", p.name,

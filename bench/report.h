@@ -88,6 +88,7 @@ struct CostBreakdown {
   double ops_per_second() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
   uint64_t runs() const;
   uint64_t run_time_ns() const;
+  double program_ns_per_op() const { return ops ? static_cast<double>(run_time_ns()) / static_cast<double>(ops) : 0; }
 };
 
 struct ConfigResult {

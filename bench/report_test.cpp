@@ -151,6 +151,18 @@ TEST(Budget, JudgesEachLine) {
   EXPECT_EQ(lines[4].verdict, "met");
 }
 
+TEST(Budget, StacksForOneTagIsJudgedOnTheRoundsDifferenceWithTheProgramTimeBeside) {
+  auto w = workload();  // default {300, 310, 305}
+  w.configs.push_back(measured(config::kStacksOne, {296, 306, 301}));
+  w.configs[2].cost = CostBreakdown{1.0, 1000, {ProgramCost{"pt_kmalloc", 9000, 2000000}}};
+  w.configs.back().cost = CostBreakdown{1.0, 1000, {ProgramCost{"pt_kmalloc", 9000, 102000000}}};  // +100 us per 4.9 ms op
+  auto lines = evaluate_budget(w);
+  EXPECT_EQ(lines[2].verdict, "met");  // about +0.02
+  EXPECT_NE(lines[2].measured.find("; program time +0.02"), std::string::npos) << lines[2].measured;
+  w.configs.back().ops_per_second = {250, 260, 255};  // about +0.27
+  EXPECT_EQ(evaluate_budget(w)[2].verdict, "NOT met");
+}
+
 TEST(Budget, StacksForAllAgainstTheCalibratedMemleakWhenItCannotRun) {
   auto w = workload();
   w.configs.push_back(measured(config::kStacksAll, {100, 100, 100}));
