@@ -266,12 +266,12 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
   pt_counters c = counters();
   snap.losses.stack_collisions = c.v[PT_CNT_STACK_COLLISIONS];
   snap.losses.stack_full = c.v[PT_CNT_STACK_FULL];
-  snap.losses.stack_errors += c.v[PT_CNT_STACK_FAILED];
   snap.losses.hit_drops = c.v[PT_CNT_HIT_DROPS];
   snap.losses.untracked = c.v[PT_CNT_LIVE_FULL];
   snap.losses.implicit_frees = c.v[PT_CNT_IMPLICIT_FREES];
   snap.losses.site_overflow = c.v[PT_CNT_SITE_OVERFLOW];
-  snap.losses.stack_errors = c.v[PT_CNT_STACK_ERRORS];
+  // walks that failed: for attribution (vmalloc, page) and for stored stacks
+  snap.losses.stack_errors = c.v[PT_CNT_STACK_ERRORS] + c.v[PT_CNT_STACK_FAILED];
   snap.losses.no_caller = c.v[PT_CNT_NO_CALLER];
   snap.free_unmatched = c.v[PT_CNT_FREE_UNMATCHED];
   for (const auto &p : programs()) snap.losses.recursion_misses += p.recursion_misses;
