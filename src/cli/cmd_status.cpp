@@ -44,7 +44,7 @@ Runner add_status(CLI::App &app, Context &ctx) {
     size_t sites = snap->sites.size();
     uint64_t now = ctx.system->realtime_ns();
     uint64_t age = now > st.enabled_realtime_ns ? now - st.enabled_realtime_ns : 0;
-    kernel::TableGeometry geometry{st.live_buckets, st.max_sites, st.stack_depth, st.stack_entries};
+    auto geometry = kernel::TableGeometry::of(st);
 
     if (*json) {
       nlohmann::json progs = nlohmann::json::array();

@@ -115,6 +115,16 @@ Result<TableGeometry> TableGeometry::from(const EnableOptions &options) {
   return g;
 }
 
+TableGeometry TableGeometry::of(const pt_state &state) {
+  TableGeometry g;
+  g.live_buckets = state.live_buckets;
+  g.max_sites = state.max_sites;
+  g.stack_depth = state.stack_depth;
+  g.stack_entries = state.stack_entries;
+  g.possible_cpus = std::max(state.possible_cpus, 1u);
+  return g;
+}
+
 uint64_t TableGeometry::live_slots() const { return static_cast<uint64_t>(live_buckets) * PT_BUCKET_SLOTS; }
 
 uint64_t TableGeometry::kernel_bytes() const {

@@ -48,6 +48,7 @@ struct TableGeometry {
   uint32_t stack_entries = 0;
   uint32_t possible_cpus = 1;  // rows of the site counters
   static Result<TableGeometry> from(const EnableOptions &options);
+  static TableGeometry of(const pt_state &state);  // what an enable made
   uint64_t live_slots() const;
   uint64_t kernel_bytes() const;  // memory the maps take, per-CPU parts included
 };

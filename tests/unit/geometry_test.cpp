@@ -18,6 +18,22 @@ TEST(Geometry, RoundsToPowersOfTwo) {
   EXPECT_EQ(g->max_sites, 16384u);
 }
 
+TEST(Geometry, OfAnEnabledStateCountsEveryCpusCounters) {
+  EnableOptions o;
+  auto g = TableGeometry::from(o);
+  ASSERT_TRUE(g.ok());
+  pt_state st{};
+  st.live_buckets = g->live_buckets;
+  st.max_sites = g->max_sites;
+  st.stack_depth = g->stack_depth;
+  st.stack_entries = g->stack_entries;
+  st.possible_cpus = g->possible_cpus;
+  EXPECT_EQ(TableGeometry::of(st).kernel_bytes(), g->kernel_bytes());
+  st.possible_cpus = g->possible_cpus + 1;  // one more row of site and stack counters
+  EXPECT_EQ(TableGeometry::of(st).kernel_bytes() - g->kernel_bytes(),
+            g->max_sites * sizeof(pt_site_stats) + g->stack_entries * sizeof(pt_stack_stats));
+}
+
 TEST(Geometry, RejectsOutOfRange) {
   EnableOptions o;
   o.max_live = 12;
