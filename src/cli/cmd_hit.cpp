@@ -35,12 +35,6 @@ struct HitArgs {
 
 }  // namespace
 
-uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 // Sets (or clears, with an empty selection) the hit tag and marks the sites.
 Status set_hit_tag(const Reader &reader, const std::vector<std::string> &patterns, uint32_t flags) {
   kernel::TagSelection selection;
@@ -90,14 +84,14 @@ Status watch_hits(const Reader &r, const std::string &pattern, uint64_t since, c
   if (!stream) return stream.error();
   opened = true;
   if (on_open) on_open();
-  uint64_t last_mark = monotonic_ns();
+  uint64_t last_mark = kernel::monotonic_now_ns();
   while (!stop()) {
     auto n = (*stream)->poll(100);
     if (!n) return n.error();
     // sites born meanwhile whose tag the kernel cannot tell by address
     // (--by cache) are marked here
-    if (monotonic_ns() - last_mark > 500000000ull) {
-      last_mark = monotonic_ns();
+    if (kernel::monotonic_now_ns() - last_mark > 500000000ull) {
+      last_mark = kernel::monotonic_now_ns();
       (void)r.state().mark_sites(PT_SITE_HIT,
                                  [&](const model::SiteSample &site) { return r.matches(site, pattern, std::nullopt); });
     }
@@ -144,7 +138,7 @@ Runner add_hit(CLI::App &app, Context &ctx) {
       patterns.push_back(current->tag);
     }
     uint32_t flags = args->stop_task ? PT_HIT_STOP_TASK : 0;
-    uint64_t since = monotonic_ns();  // before the tag is set: no event of ours is skipped
+    uint64_t since = kernel::monotonic_now_ns();  // before the tag is set: no event of ours is skipped
     if (auto st = set_hit_tag(r, patterns, flags); !st) return report(st.error());
 
     auto snapshot = r.state().snapshot();
@@ -178,10 +172,10 @@ Runner add_hit(CLI::App &app, Context &ctx) {
     g_interrupted = false;
     signal(SIGINT, on_interrupt);
     signal(SIGTERM, on_interrupt);
-    uint64_t start = monotonic_ns();
+    uint64_t start = kernel::monotonic_now_ns();
     auto stop = [&] {
       return g_interrupted || (args->count != 0 && events >= args->count) ||
-             (duration_ns != 0 && monotonic_ns() - start >= duration_ns);
+             (duration_ns != 0 && kernel::monotonic_now_ns() - start >= duration_ns);
     };
     bool opened = false;
     int rc = 0;

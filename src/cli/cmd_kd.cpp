@@ -20,6 +20,7 @@
 #include "cli/kd_shared.h"
 #include "cli/reader.h"
 #include "common/wildcard.h"
+#include "kernel/loader.h"
 #include "model/tag_table.h"
 #include "views/find_view.h"
 #include "views/kd_view.h"
@@ -182,7 +183,8 @@ class KdSession {
       std::fflush(stdout);
     };
     bool opened = false;
-    auto st = watch_hits(r(), pattern, monotonic_ns(), [&] { return hit.has_value() || g_break_in != 0; }, handle,
+    auto st = watch_hits(r(), pattern, kernel::monotonic_now_ns(),
+                         [&] { return hit.has_value() || g_break_in != 0; }, handle,
                          on_open, opened);
     if (!st) return st;
     if (!hit) {

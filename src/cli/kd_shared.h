@@ -18,8 +18,6 @@
 
 namespace pooltag::cli {
 
-uint64_t monotonic_ns();
-
 // Sets (or clears, with no patterns) the hit tag and marks the sites.
 Status set_hit_tag(const Reader &reader, const std::vector<std::string> &patterns, uint32_t flags);
 
