@@ -72,7 +72,7 @@ __noinline int pt_emit_hit(__u32 kind, __u64 addr, __u64 size, __u32 site, __s32
 /* The part of every allocation program after the site is known. */
 static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size, __u32 site_and_flags)
 {
-	__u32 site = site_and_flags & 0xffffff;
+	__u32 site = site_and_flags & PT_SITE_SLOT_MASK;
 	__u32 flags = site_and_flags >> PT_SITE_FLAG_SHIFT;
 	__s32 stack_id = -1;
 
@@ -88,7 +88,7 @@ static __always_inline void on_free(void *ctx, __u64 addr)
 	__u64 r = track_free(addr);
 
 	if (r & ((__u64)PT_SITE_HIT << PT_SITE_FLAG_SHIFT))
-		pt_emit_hit(PT_HIT_FREE, addr, r >> 32, r & 0xffffff, take_stack(ctx));
+		pt_emit_hit(PT_HIT_FREE, addr, r >> 32, r & PT_SITE_SLOT_MASK, take_stack(ctx));
 }
 
 /* Binary search of the sorted allocator code ranges; unused entries at the

@@ -40,7 +40,7 @@ struct pt_live_entry {
 	__u32 site;     /* index into the site table */
 	__u32 size;     /* bytes the allocation holds */
 	__u32 pid;      /* thread group id of the allocating task */
-	__s32 stack_id; /* reserved for selective stacks; -1 = none */
+	__s32 stack_id; /* allocation stack (stacks / hit tags), -1 = none taken */
 	char comm[16];
 };
 
@@ -54,7 +54,7 @@ struct pt_live_entry {
 struct pt_site {
 	__u64 key;       /* fingerprint of (call_site, variant, pool); 0 = free */
 	__u64 call_site; /* kernel text address the allocation is charged to */
-	__u64 variant;   /* kmem_cache pointer (slab caches), size class (kmalloc) */
+	__u64 variant;   /* cache name pointer as an offset (slab caches), size class + gfp (kmalloc), order (page) */
 	__u32 pool;      /* enum pt_pool */
 	__u32 flags;     /* PT_SITE_* */
 	char cache[PT_CACHE_NAME_LEN]; /* slab cache name, when the pool has one */
@@ -64,6 +64,7 @@ struct pt_site {
 #define PT_SITE_HIT 2u    /* charged to the hit tag: events to user space, stacks */
 #define PT_SITE_STACKS 4u /* record the allocation stack of each allocation */
 #define PT_SITE_FLAG_SHIFT 24 /* pt_site_slot() returns slot | flags << 24 */
+#define PT_SITE_SLOT_MASK ((1u << PT_SITE_FLAG_SHIFT) - 1)
 
 /* Per-site counters, one copy per CPU: a plain ARRAY indexed by
  * cpu * max_sites + site, which saves the PERCPU_ARRAY's pointer lookup on
@@ -192,7 +193,6 @@ struct pt_state {
 	__u32 version;
 	__u32 pools_mask;      /* bit per enum pt_pool */
 	__u64 enabled_realtime_ns;
-	__u64 enabled_monotonic_ns; /* same clock as bpf_ktime_get_ns */
 	__u32 live_buckets;
 	__u32 max_sites;
 	__u64 max_live;

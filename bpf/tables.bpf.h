@@ -389,7 +389,7 @@ static __always_inline __u64 track_free(__u64 addr)
 		if (s)
 			flags = s->flags & PT_SITE_HIT;
 	}
-	return ((__u64)size << 32) | (flags << PT_SITE_FLAG_SHIFT) | (site & 0xffffff);
+	return ((__u64)size << 32) | (flags << PT_SITE_FLAG_SHIFT) | (site & PT_SITE_SLOT_MASK);
 }
 
 #endif /* POOLTAG_TABLES_BPF_H */

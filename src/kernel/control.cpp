@@ -84,7 +84,7 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
     if (!stacks) return stacks.error();
     resolved.stacks = std::move(*stacks);
   }
-  auto loader = TaggingLoader::load(resolved, *ranges, system.realtime_ns(), system.monotonic_ns());
+  auto loader = TaggingLoader::load(resolved, *ranges, system.realtime_ns());
   if (!loader) return loader.error();
   if (auto st = (*loader)->attach(); !st) return st.error();
 

@@ -136,7 +136,7 @@ uint64_t TableGeometry::kernel_bytes() const {
 
 Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &options,
                                                            const std::vector<CodeRange> &allocator_ranges,
-                                                           uint64_t realtime_ns, uint64_t monotonic_ns) {
+                                                           uint64_t realtime_ns) {
   auto geometry = TableGeometry::from(options);
   if (!geometry) return geometry.error();
   std::unique_ptr<TaggingLoader> self(new TaggingLoader());
@@ -202,7 +202,6 @@ Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &
   if (st.jiffy_ns == 0) return error_from_errno("cannot tell the length of a jiffy (CLOCK_MONOTONIC_COARSE)");
   st.pools_mask = options.pools.mask;
   st.enabled_realtime_ns = realtime_ns;
-  st.enabled_monotonic_ns = monotonic_ns;
   st.live_buckets = g.live_buckets;
   st.max_sites = g.max_sites;
   st.max_live = options.max_live;

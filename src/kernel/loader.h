@@ -65,7 +65,7 @@ class TaggingLoader {
  public:
   static Result<std::unique_ptr<TaggingLoader>> load(const EnableOptions &options,
                                                      const std::vector<CodeRange> &allocator_ranges,
-                                                     uint64_t realtime_ns, uint64_t monotonic_ns);
+                                                     uint64_t realtime_ns);
   ~TaggingLoader();
   TaggingLoader(const TaggingLoader &) = delete;
   TaggingLoader &operator=(const TaggingLoader &) = delete;

@@ -44,7 +44,6 @@ Status LinuxSystem::ensure_bpffs(const std::string &dir) {
 }
 
 uint64_t LinuxSystem::realtime_ns() const { return clock_ns(CLOCK_REALTIME); }
-uint64_t LinuxSystem::monotonic_ns() const { return clock_ns(CLOCK_MONOTONIC); }
 
 std::string default_pin_dir() {
   if (const char *env = std::getenv("POOLTAG_PIN_DIR"); env != nullptr && *env != '\0') return env;

@@ -18,7 +18,6 @@ class SystemAccess {
   // (mounting one at /sys/fs/bpf when none is).
   virtual Status ensure_bpffs(const std::string &dir) = 0;
   virtual uint64_t realtime_ns() const = 0;
-  virtual uint64_t monotonic_ns() const = 0;  // the clock of bpf_ktime_get_ns
 };
 
 class LinuxSystem : public SystemAccess {
@@ -27,7 +26,6 @@ class LinuxSystem : public SystemAccess {
   bool has_btf() const override;
   Status ensure_bpffs(const std::string &dir) override;
   uint64_t realtime_ns() const override;
-  uint64_t monotonic_ns() const override;
 };
 
 // The pin directory: --pin-dir, else $POOLTAG_PIN_DIR, else /sys/fs/bpf/pooltag.
