@@ -157,8 +157,9 @@ TEST_F(EnabledTagging, FindListsLeakedKeysUnderOneStackWithTheirPayload) {
 
 TEST_F(EnabledTagging, StacksAreRecordedOnlyForTheChosenTags) {
   ASSERT_EQ(run_pooltag({"stacks", "alloc_pipe_info"}).exit_code, 0);
-  Program evfd({program_path("leak_eventfd"), "20"});
-  Program pipes({program_path("leak_pipe"), "20"});
+  const int n = 20;
+  Program evfd({program_path("leak_eventfd"), std::to_string(n)});
+  Program pipes({program_path("leak_pipe"), std::to_string(n)});
   for (auto *p : {&evfd, &pipes}) {
     ASSERT_EQ(p->read_line().rfind("started", 0), 0u);
     p->send_line();
@@ -168,12 +169,15 @@ TEST_F(EnabledTagging, StacksAreRecordedOnlyForTheChosenTags) {
   int recorded = 0;
   for (const auto &a : with["allocations"])
     if (a["pid"] == pipes.pid() && !a["stack"].empty()) ++recorded;
-  EXPECT_EQ(recorded, 40) << "two allocations per pipe, each with its stack";
+  EXPECT_EQ(recorded, 2 * n) << "two allocations per pipe, each with its stack";
   auto without = nlohmann::json::parse(run_pooltag({"find", "do_eventfd", "--json", "--list"}).out);
+  int eventfds = 0;
   for (const auto &a : without["allocations"])
     if (a["pid"] == evfd.pid()) {
+      ++eventfds;
       EXPECT_TRUE(a["stack"].empty()) << "eventfd allocations took a stack";
     }
+  EXPECT_EQ(eventfds, n) << "every eventfd of the program is listed";
   auto status = nlohmann::json::parse(run_pooltag({"status", "--json"}).out);
   EXPECT_EQ(status["stacks"], "alloc_pipe_info");
   run_pooltag({"stacks", "--clear"});
