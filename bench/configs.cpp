@@ -222,16 +222,6 @@ Result<nlohmann::json> PooltagTool::json(const std::vector<std::string> &args) c
   return doc;
 }
 
-bool PooltagTool::enable_has_option(const std::string &option) const {
-  auto r = run_command({binary_, "enable", "--help"});
-  return r && r->out.find(option) != std::string::npos;
-}
-
-bool PooltagTool::has_command(const std::string &command) const {
-  auto r = run_command({binary_, "--help"});
-  return r && r->out.find("\n  " + command + " ") != std::string::npos;
-}
-
 Status PooltagTool::enable(const std::vector<std::string> &args) const {
   std::vector<std::string> all = {"enable"};
   all.insert(all.end(), args.begin(), args.end());

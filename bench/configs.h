@@ -24,8 +24,6 @@ class PooltagTool {
   // `args` must exit 0 and print one JSON document.
   Result<nlohmann::json> json(const std::vector<std::string> &args) const;
   // Whether `enable --help` lists `option` (features that may not exist yet).
-  bool enable_has_option(const std::string &option) const;
-  bool has_command(const std::string &command) const;
   Status enable(const std::vector<std::string> &args) const;
   Status disable() const;  // also when nothing is enabled: then a no-op
   bool enabled() const;    // something is pinned at the pin directory

@@ -45,7 +45,6 @@ class Child {
   // SIGINT, up to `grace_ms` for it to exit, then SIGKILL. Returns the exit
   // code (128 + signal when killed), -1 when not running.
   int stop(int grace_ms = 10000);
-  bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   const std::string &output() const { return output_; }
 

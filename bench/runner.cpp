@@ -248,8 +248,8 @@ Result<ScaleResult> scale_test(const PooltagTool &tool, const RunnerOptions &o) 
              s.live_used, s.eventfds, s.holders, s.allocations_per_eventfd,
              std::chrono::duration<double>(Clock::now() - started).count());
 
-  std::vector<std::vector<std::string>> commands = {{"used"}, {"used", "--json"}, {"status", "--json"}};
-  if (tool.has_command("find")) commands.push_back({"find", "do_eventfd"});
+  const std::vector<std::vector<std::string>> commands = {
+      {"used"}, {"used", "--json"}, {"status", "--json"}, {"find", "do_eventfd"}};
   for (const auto &args : commands) {
     auto r = tool.run(args);
     if (!r) return r.error();
@@ -261,8 +261,7 @@ Result<ScaleResult> scale_test(const PooltagTool &tool, const RunnerOptions &o) 
 }
 
 // Configurations in the order of the table.
-std::vector<std::unique_ptr<Configuration>> configurations(const PooltagTool &tool, const RunnerOptions &o,
-                                                           bool stacks) {
+std::vector<std::unique_ptr<Configuration>> configurations(const PooltagTool &tool, const RunnerOptions &o) {
   std::vector<std::unique_ptr<Configuration>> c;
   c.push_back(untraced());
   c.push_back(pooltag_config(tool, config::kNull, "null floor", {"--null"}, false, false));
@@ -270,8 +269,8 @@ std::vector<std::unique_ptr<Configuration>> configurations(const PooltagTool &to
   // Diagnostic: the same programs with a table that fits in the caches, to
   // see how much of the cost is memory latency on the live table.
   c.push_back(pooltag_config(tool, config::kSmallTable, "default, 64K table", {"--max-live", "64K"}, true, false));
-  c.push_back(pooltag_config(tool, config::kStacksOne, "stacks one tag", {"--stacks", o.stacks_tag}, stacks, false));
-  c.push_back(pooltag_config(tool, config::kStacksAll, "stacks '*'", {"--stacks", "*"}, stacks, false));
+  c.push_back(pooltag_config(tool, config::kStacksOne, "stacks one tag", {"--stacks", o.stacks_tag}, true, false));
+  c.push_back(pooltag_config(tool, config::kStacksAll, "stacks '*'", {"--stacks", "*"}, true, false));
   c.push_back(pooltag_config(tool, config::kSample64, "sample 64", {"--sample", "64"}, true, true));
   if (o.bpftrace) c.push_back(bpftrace_config(o.bpftrace_script, o.bpftrace_keys));
   if (o.memleak) c.push_back(memleak_config());
@@ -305,15 +304,10 @@ Result<RunResult> run_benchmark(const RunnerOptions &o) {
              result.machine["pooltag_version"].get<std::string>(), u.release, std::thread::hardware_concurrency(),
              load[0], loaded_bpf_programs());
 
-  const bool stacks = tool.enable_has_option("--stacks");
-  auto configs = configurations(tool, o, stacks);
+  auto configs = configurations(tool, o);
   // Why each configuration cannot run: decided once, kept for all workloads.
   std::vector<std::optional<std::string>> unavailable(configs.size());
-  for (size_t i = 0; i < configs.size(); ++i) {
-    unavailable[i] = configs[i]->unavailable();
-    if (!stacks && (configs[i]->key() == config::kStacksOne || configs[i]->key() == config::kStacksAll))
-      unavailable[i] = "not built yet: enable --help lists no --stacks";
-  }
+  for (size_t i = 0; i < configs.size(); ++i) unavailable[i] = configs[i]->unavailable();
 
   for (Workload w : o.workloads) {
     WorkloadResult wr;
