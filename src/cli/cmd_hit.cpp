@@ -141,10 +141,9 @@ Runner add_hit(CLI::App &app, Context &ctx) {
     uint64_t since = kernel::monotonic_now_ns();  // before the tag is set: no event of ours is skipped
     if (auto st = set_hit_tag(r, patterns, flags); !st) return report(st.error());
 
-    auto snapshot = r.state().snapshot();
-    if (!snapshot) return report(snapshot.error());
+    // the drop counter alone: a snapshot would sum every site and scan the live table
     uint64_t events = 0;
-    uint64_t drops_before = snapshot->losses.hit_drops;
+    uint64_t drops_before = r.state().counters().v[PT_CNT_HIT_DROPS];
     auto handle = [&](const model::HitEvent &ev, const model::Site &site) {
       if (args->count != 0 && events >= args->count) return;
       ++events;
@@ -192,8 +191,7 @@ Runner add_hit(CLI::App &app, Context &ctx) {
     // The tag stays set, as PoolHitTag does; stopping tasks does not
     // outlive the command that asked for it.
     if (args->stop_task) (void)set_hit_tag(r, patterns, 0);
-    auto after = r.state().snapshot();
-    uint64_t drops = after ? after->losses.hit_drops - drops_before : 0;
+    uint64_t drops = r.state().counters().v[PT_CNT_HIT_DROPS] - drops_before;
     std::FILE *summary = args->json ? stderr : stdout;
     fmt::print(summary, "{} events{}; hit tag '{}' stays set (pooltag hit --clear clears it)\n", events,
                drops ? fmt::format(", {} lost: ring buffer full", drops) : "", patterns[0]);
