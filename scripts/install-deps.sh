@@ -8,7 +8,10 @@ packages=(cmake make g++ gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev
           libclang-rt-14-dev  # libFuzzer for tests/fuzz (clang -fsanitize=fuzzer)
           # packaging (docs/install.md): man pages, their render test, the
           # systemd unit check, the .deb's Depends
-          scdoc groff-base man-db systemd dpkg-dev file)
+          scdoc groff-base man-db systemd dpkg-dev file
+          # the kernel-matrix tier (tests/kernels): Debian kernels under qemu,
+          # an initramfs of busybox and the kernel's own modules
+          qemu-system-x86 busybox-static cpio xz-utils zstd kmod)
 packages+=("$@")
 missing=()
 for p in "${packages[@]}"; do
