@@ -60,7 +60,8 @@ else
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then
-  say "FAILED on $where: $(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')"
+  list=$(printf '%s, ' "${failed[@]}")
+  say "FAILED on $where: ${list%, }"
   exit 1
 fi
 say "passed on $where"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # apt formats and the guest /init are literal text
 # Boots a real Debian kernel under qemu and runs one command inside it.
 #
 #   run-in-kernel.sh [--timeout SECONDS] KERNEL -- COMMAND [ARGS...]
@@ -49,7 +50,7 @@ prog=run-in-kernel
 note() { echo "$prog: $*" >&2; }
 die() { local code=$1; shift; echo "$prog: ERROR: $*" >&2; exit "$code"; }
 usage() {
-  sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
+  sed -n '/^# Boots/,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
   exit "$EXIT_USAGE"
 }
 
@@ -83,12 +84,12 @@ trap 'exit 143' TERM
 # "main URI" and "security URI" of the machine's own Debian archive, from
 # apt's parse of its sources (one-line or deb822, whatever it has).
 debian_uris() {
-  local targets main= security= uri release label
+  local targets main='' security='' type uri release label
   targets=$(apt-get indextargets --format '$(TARGET_OF) $(REPO_URI) $(RELEASE) $(LABEL)' \
               'Identifier: Packages' 2>/dev/null | sort -u) || true
   while read -r type uri release label; do
     [ "$type" = deb ] || continue
-    case $label in '$(LABEL)') label= ;; esac
+    case $label in '$(LABEL)') label='' ;; esac
     if [ "${release%-security}" != "$release" ] || [ "$label" = Debian-Security ]; then
       [ -n "$security" ] || security=$uri
     elif [ -z "$label" ] || [ "$label" = Debian ]; then
@@ -131,7 +132,7 @@ pick_package() {
   # shellcheck disable=SC2086
   apt_private apt-cache madison $cands 2>/dev/null | awk -F' *[|] *' '{ gsub(/ /, "", $1); print $1, $2 }' |
     {
-      local name v best= bestv=
+      local name v best='' bestv=''
       while read -r name v; do
         if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$bestv" ||
            { dpkg --compare-versions "$v" eq "$bestv" && [ "$name" = "$best-unsigned" ]; }; then
@@ -145,7 +146,7 @@ pick_package() {
 
 # Downloads and unpacks kernel $1 into $2 (a new directory).
 fetch_kernel() {
-  local k=$1 dest=$2 uris main security suite pkg version keyring opt= log
+  local k=$1 dest=$2 uris main security suite pkg version keyring opt='' log
   command -v apt-get >/dev/null || die $EXIT_FETCH "$k: apt-get not found"
   uris=$(debian_uris) || die $EXIT_FETCH "$k: cannot fetch the kernel: no Debian archive in this machine's apt sources (apt-get indextargets)"
   read -r main security <<<"$uris"
@@ -321,7 +322,7 @@ ensure_initramfs() {
     guest_init >"$root/init"; chmod 755 "$root/init"
     # Load order: each module after its dependencies (modules.dep).
     local -A seen=()
-    local order=() dep_of
+    local order=()
     dep_of() { sed -n "s|^\([^:]*/$1\.ko[^:]*\):\(.*\)|\1 \2|p" "$dir/modules/modules.dep" | head -n1; }
     add_module() {
       local name=${1//-/_} line file deps d
@@ -451,7 +452,11 @@ run_vm() {
     why="the VM did not boot (qemu exit $qrc)"
   fi
   if [ "${POOLTAG_KERNEL_CONSOLE:-0}" != 1 ]; then
-    { echo "--- last lines of the $k console:"; tail -n 30 "$tmp/console"; } | tr -d '\r' >&2
+    if [ -s "$tmp/console" ]; then
+      { echo "--- last lines of the $k console:"; tail -n 30 "$tmp/console"; } | tr -d '\r' >&2
+    else
+      echo "--- the $k console printed nothing" >&2
+    fi
   fi
   [ -s "$tmp/qemu.log" ] && { echo "--- qemu:"; tail -n 10 "$tmp/qemu.log"; } >&2
   if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
