@@ -267,6 +267,9 @@ int run_line(KdSession &session, std::string_view line, bool echo) {
 // signal handling (rl_catch_signals) is off.
 int read_key(FILE *) {
   for (;;) {
+    // a Ctrl-C that came after the prompt was printed but before this read
+    // began interrupted nothing: it still ends the line
+    if (g_break_in) return EOF;
     unsigned char c = 0;
     ssize_t n = read(STDIN_FILENO, &c, 1);
     if (n == 1) return c;
