@@ -21,6 +21,9 @@ const volatile __u32 possible_cpus = 1;
 const volatile __u32 sample_threshold = 0;
 /* Benchmark floor: every program returns before doing anything. */
 const volatile bool null_programs = false;
+/* The live table is live_hash, not the bucket arrays (PT_STATE_HASH_LIVE_TABLE):
+ * read by the programs that serve both designs (pt_dump). */
+const volatile bool hash_live_table = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -38,6 +41,16 @@ struct {
 	__uint(max_entries, 1); /* sized by the loader */
 } live_entries SEC(".maps");
 
+/* The live table of the _legacy programs (no BPF atomics): address ->
+ * entry. Preallocated, so that entering an allocation never allocates
+ * (which would fire the tracepoint that is running). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u64);
+	__type(value, struct pt_live_entry);
+	__uint(max_entries, 1); /* sized by the loader; 1 when unused */
+} live_hash SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -45,6 +58,17 @@ struct {
 	__type(value, struct pt_site);
 	__uint(max_entries, 1); /* sized by the loader */
 } sites SEC(".maps");
+
+/* Who claimed a site slot: an insert with BPF_NOEXIST succeeds for exactly
+ * one claimer, which is what a compare-and-swap would do, on kernels with
+ * and without BPF atomics alike. Sites are new rarely, so its cost does not
+ * matter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1); /* sized by the loader, same as sites */
+} site_claims SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -99,20 +123,23 @@ struct {
 	__uint(max_entries, 1 << 20); /* sized by the loader */
 } hit_events SEC(".maps");
 
-/* Sites whose live objects the dump iterator reads (1 = dump). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, __u32);
-	__uint(max_entries, 1); /* sized by the loader, same as sites */
-} dump_sites SEC(".maps");
-
+/* Object dumps (pt_dump): the addresses asked for, one record each back. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
 	__type(value, struct pt_dump_request);
 	__uint(max_entries, 1);
 } dump_request SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct pt_dump_record);
+	__uint(max_entries, PT_DUMP_BATCH);
+} dump_output SEC(".maps");
+
+/* Written by pt_clock. */
+struct pt_clock_sample clock_sample;
 
 /* The hit tag, as in Windows' nt!PoolHitTag: a variable that lives in the
  * kernel. Each is its own data section, so each is its own map to pin. */

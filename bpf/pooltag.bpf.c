@@ -7,9 +7,8 @@
  * slot, bump per-CPU counters. Symbolization, tag grouping and everything
  * else happens in user space. See docs/engine.md for the design.
  */
-#include "vmlinux.h"
+#include "compat.bpf.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "pooltag.h"
 
@@ -58,19 +57,23 @@ __noinline int pt_emit_hit(__u32 kind, __u64 addr, __u64 size, __u32 site, __s32
 	ev->kind = kind;
 	ev->stopped = 0;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-	task = bpf_get_current_task_btf();
+	/* bpf_get_current_task(), not _btf(): the latter is 5.11+, and this
+	 * rare path can afford the probe reads */
+	task = (struct task_struct *)bpf_get_current_task();
 	/* only user tasks: stopping a kernel thread could hang the machine */
 	if ((poolhittag.flags & PT_HIT_STOP_TASK) && ev->time_ns < poolhittag.stop_until_ns &&
-	    ev->pid != poolhittag.watcher_pid && ev->pid != 1 && task && task->mm &&
-	    !(task->flags & 0x00200000 /* PF_KTHREAD */))
+	    ev->pid != poolhittag.watcher_pid && ev->pid != 1 && task && BPF_CORE_READ(task, mm) &&
+	    !(BPF_CORE_READ(task, flags) & PF_KTHREAD))
 		ev->stopped = bpf_send_signal(PT_SIGSTOP) == 0;
 	bpf_ringbuf_submit(ev, 0);
 	count(PT_CNT_HIT_EVENTS);
 	return 0;
 }
 
-/* The part of every allocation program after the site is known. */
-static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size, __u32 site_and_flags)
+/* The part of every allocation program after the site is known. `legacy`
+ * is a constant of each program: the _legacy programs use the hash live
+ * table and contain no BPF atomics (bpf/compat.bpf.h). */
+static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size, __u32 site_and_flags, bool legacy)
 {
 	__u32 site = site_and_flags & PT_SITE_SLOT_MASK;
 	__u32 flags = site_and_flags >> PT_SITE_FLAG_SHIFT;
@@ -78,14 +81,17 @@ static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size, __u32 si
 
 	if (flags & (PT_SITE_STACKS | PT_SITE_HIT))
 		stack_id = take_stack(ctx);
-	track_alloc(addr, size, site, stack_id);
+	if (legacy)
+		track_alloc_legacy(addr, size, site, stack_id);
+	else
+		track_alloc(addr, size, site, stack_id);
 	if ((flags & PT_SITE_HIT) && poolhittag.active)
 		pt_emit_hit(PT_HIT_ALLOC, addr, size, site, stack_id);
 }
 
-static __always_inline void on_free(void *ctx, __u64 addr)
+static __always_inline void on_free(void *ctx, __u64 addr, bool legacy)
 {
-	__u64 r = track_free(addr);
+	__u64 r = legacy ? track_free_legacy(addr) : track_free(addr);
 
 	if (r & ((__u64)PT_SITE_HIT << PT_SITE_FLAG_SHIFT))
 		pt_emit_hit(PT_HIT_FREE, addr, r >> 32, r & PT_SITE_SLOT_MASK, take_stack(ctx));
@@ -150,193 +156,232 @@ static __always_inline bool skip_event(__u64 addr)
 	return false;
 }
 
+/*
+ * The programs. Each reads its tracepoint's arguments by position
+ * (bpf/compat.bpf.h lists the prototypes of each kernel); the loader picks,
+ * per tracepoint, the program whose positions match the kernel's prototype
+ * and attaches it by name, so one program can serve several tracepoints
+ * (kfree and kmem_cache_free; kmalloc and kmalloc_node). PT_PROGRAMS
+ * defines a program and its _legacy twin for kernels without BPF atomics.
+ */
+#define PT_PROGRAMS(name, body)                                             \
+	SEC("raw_tp")                                                       \
+	int name(struct bpf_raw_tracepoint_args *ctx)                       \
+	{                                                                   \
+		body(ctx, false);                                           \
+		return 0;                                                   \
+	}                                                                   \
+	SEC("raw_tp")                                                       \
+	int name##_legacy(struct bpf_raw_tracepoint_args *ctx)              \
+	{                                                                   \
+		body(ctx, true);                                            \
+		return 0;                                                   \
+	}
+
 /* kmalloc has no cache pointer: its size class plus the gfp bits that pick
  * the cgroup / reclaimable variants stand in for it. */
-#define PT_GFP_ACCOUNT 0x400000u   /* ___GFP_ACCOUNT */
-#define PT_GFP_RECLAIMABLE 0x10u   /* ___GFP_RECLAIMABLE */
-
-SEC("tp_btf/kmalloc")
-int BPF_PROG(pt_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
-	     size_t bytes_alloc, gfp_t gfp_flags, int node)
+static __always_inline void kmalloc_event(struct bpf_raw_tracepoint_args *ctx, int bytes_alloc_arg, bool legacy)
 {
-	__u64 variant = bytes_alloc | ((__u64)(gfp_flags & (PT_GFP_ACCOUNT | PT_GFP_RECLAIMABLE)) << 32);
+	__u64 ptr = PT_ARG(ctx, 1), call_site = PT_ARG(ctx, 0), bytes_alloc, gfp, variant;
 
-	if (skip_event((__u64)ptr))
-		return 0;
-	on_alloc(ctx, (__u64)ptr, bytes_alloc, site_slot(call_site, variant, PT_POOL_SLAB));
+	if (skip_event(ptr))
+		return;
+	/* the gfp flags follow bytes_alloc in every variant */
+	bytes_alloc = bytes_alloc_arg == 3 ? PT_ARG(ctx, 3) : PT_ARG(ctx, 4);
+	gfp = bytes_alloc_arg == 3 ? PT_ARG(ctx, 4) : PT_ARG(ctx, 5);
+	variant = bytes_alloc | ((gfp & (PT_GFP_ACCOUNT | PT_GFP_RECLAIMABLE)) << PT_VARIANT_GFP_SHIFT);
+	on_alloc(ctx, ptr, bytes_alloc, site_slot(call_site, variant, PT_POOL_SLAB), legacy);
+}
+
+/* (call_site, ptr, bytes_req, bytes_alloc, gfp_flags[, node]) */
+static __always_inline void kmalloc_body(struct bpf_raw_tracepoint_args *ctx, bool legacy)
+{
+	kmalloc_event(ctx, 3, legacy);
+}
+PT_PROGRAMS(pt_kmalloc, kmalloc_body)
+
+/* 6.0: (call_site, ptr, s, bytes_req, bytes_alloc, gfp_flags[, node]); the
+ * cache is NULL for large kmallocs, so the size class is used throughout */
+SEC("raw_tp")
+int pt_kmalloc_with_cache(struct bpf_raw_tracepoint_args *ctx)
+{
+	kmalloc_event(ctx, 4, false);
 	return 0;
 }
 
-SEC("tp_btf/kfree")
-int BPF_PROG(pt_kfree, unsigned long call_site, const void *ptr)
+/* 6.0+: (call_site, ptr, s, ...): the cache names the site. */
+SEC("raw_tp")
+int pt_cache_alloc(struct bpf_raw_tracepoint_args *ctx)
 {
-	if (skip_event((__u64)ptr))
+	__u64 ptr = PT_ARG(ctx, 1), cache = PT_ARG(ctx, 2);
+	__u32 size = 0, slot;
+
+	if (skip_event(ptr) || !cache)
 		return 0;
-	on_free(ctx, (__u64)ptr);
+	slot = cache_site_slot(PT_ARG(ctx, 0), cache, &size);
+	on_alloc(ctx, ptr, size, slot, false);
 	return 0;
 }
 
-SEC("tp_btf/kmem_cache_alloc")
-int BPF_PROG(pt_kmem_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s,
-	     gfp_t gfp_flags, int node)
+/* ..5.19: (call_site, ptr, bytes_req, bytes_alloc, gfp_flags[, node]): no
+ * cache, so its sites are told apart by object size. */
+static __always_inline void cache_alloc_sized_body(struct bpf_raw_tracepoint_args *ctx, bool legacy)
 {
-	__u32 size;
+	__u64 ptr = PT_ARG(ctx, 1), bytes_alloc = PT_ARG(ctx, 3);
 
-	if (skip_event((__u64)ptr))
+	if (skip_event(ptr))
+		return;
+	on_alloc(ctx, ptr, bytes_alloc, site_slot(PT_ARG(ctx, 0), bytes_alloc | PT_VARIANT_SIZED_CACHE, PT_POOL_SLAB),
+		 legacy);
+}
+PT_PROGRAMS(pt_cache_alloc_sized, cache_alloc_sized_body)
+
+/* kfree and kmem_cache_free: (call_site, ptr, ...) in every kernel. */
+static __always_inline void slab_free_body(struct bpf_raw_tracepoint_args *ctx, bool legacy)
+{
+	__u64 ptr = PT_ARG(ctx, 1);
+
+	if (skip_event(ptr))
+		return;
+	on_free(ctx, ptr, legacy);
+}
+PT_PROGRAMS(pt_slab_free, slab_free_body)
+
+/* 5.19+: (call_site, reserved, is_atomic, size, align, base_addr, off, ptr,
+ * bytes_alloc, gfp_flags); bytes_alloc is the size on every CPU together:
+ * what the heap loses. */
+SEC("raw_tp")
+int pt_percpu_alloc(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 ptr = PT_ARG(ctx, 7);
+
+	if (skip_event(ptr))
 		return 0;
-	size = s->size; /* a direct load through the typed pointer, no probe-read call */
-	on_alloc(ctx, (__u64)ptr, size, cache_site_slot(call_site, s));
+	on_alloc(ctx, ptr, PT_ARG(ctx, 8), site_slot(PT_ARG(ctx, 0), 0, PT_POOL_PERCPU), false);
 	return 0;
 }
 
-SEC("tp_btf/kmem_cache_free")
-int BPF_PROG(pt_kmem_cache_free, unsigned long call_site, const void *ptr, const struct kmem_cache *s)
+/* ..5.18: (reserved, is_atomic, size, align, base_addr, off, ptr): no call
+ * site (charged to the first caller on the stack) and no bytes_alloc (the
+ * size times the possible CPUs, which is what 5.19's bytes_alloc is without
+ * memcg accounting). */
+static __always_inline void percpu_alloc_stack_body(struct bpf_raw_tracepoint_args *ctx, bool legacy)
 {
-	if (skip_event((__u64)ptr))
+	__u64 ptr = PT_ARG(ctx, 6);
+
+	if (skip_event(ptr))
+		return;
+	on_alloc(ctx, ptr, PT_ARG(ctx, 2) * possible_cpus,
+		 pt_site_slot(caller_from_stack(ctx), 0, PT_POOL_PERCPU, 0), legacy);
+}
+PT_PROGRAMS(pt_percpu_alloc_stack, percpu_alloc_stack_body)
+
+/* (base_addr, off, ptr) */
+static __always_inline void percpu_free_body(struct bpf_raw_tracepoint_args *ctx, bool legacy)
+{
+	__u64 ptr = PT_ARG(ctx, 2);
+
+	if (skip_event(ptr))
+		return;
+	on_free(ctx, ptr, legacy);
+}
+PT_PROGRAMS(pt_percpu_free, percpu_free_body)
+
+/* 6.2+: (addr, size, align, vstart, vend, failed) */
+SEC("raw_tp")
+int pt_vmap_alloc(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 addr = PT_ARG(ctx, 0);
+
+	if (PT_ARG(ctx, 5) || skip_event(addr))
 		return 0;
-	on_free(ctx, (__u64)ptr);
+	on_alloc(ctx, addr, PT_ARG(ctx, 1), pt_site_slot(caller_from_stack(ctx), 0, PT_POOL_VMALLOC, 0), false);
 	return 0;
 }
 
-SEC("tp_btf/percpu_alloc_percpu")
-int BPF_PROG(pt_percpu_alloc, unsigned long call_site, bool reserved, bool is_atomic, size_t size,
-	     size_t align, void *base_addr, int off, void *ptr, size_t bytes_alloc, gfp_t gfp_flags)
+/* 6.2+: (va_start, nr_lazy, nr_lazy_max) */
+SEC("raw_tp")
+int pt_vmap_free(struct bpf_raw_tracepoint_args *ctx)
 {
-	/* bytes_alloc is the size on every CPU together: what the heap loses */
-	if (skip_event((__u64)ptr))
+	__u64 addr = PT_ARG(ctx, 0);
+
+	if (skip_event(addr))
 		return 0;
-	on_alloc(ctx, (__u64)ptr, bytes_alloc, site_slot(call_site, 0, PT_POOL_PERCPU));
+	on_free(ctx, addr, false);
 	return 0;
 }
 
-SEC("tp_btf/percpu_free_percpu")
-int BPF_PROG(pt_percpu_free, void *base_addr, int off, void *ptr)
+/* (page, order, gfp_flags, migratetype): the struct page address is the key */
+static __always_inline void page_alloc_body(struct bpf_raw_tracepoint_args *ctx, bool legacy)
 {
-	if (skip_event((__u64)ptr))
+	__u64 page = PT_ARG(ctx, 0), order = PT_ARG(ctx, 1);
+
+	if (!page || skip_event(page))
+		return;
+	on_alloc(ctx, page, 4096ULL << (order & 31), pt_site_slot(caller_from_stack(ctx), order, PT_POOL_PAGE, 0),
+		 legacy);
+}
+PT_PROGRAMS(pt_page_alloc, page_alloc_body)
+
+/* (page, order) */
+static __always_inline void page_free_body(struct bpf_raw_tracepoint_args *ctx, bool legacy)
+{
+	__u64 page = PT_ARG(ctx, 0);
+
+	if (skip_event(page))
+		return;
+	on_free(ctx, page, legacy);
+}
+PT_PROGRAMS(pt_page_free, page_free_body)
+
+/* Run by `find --dump` (BPF_PROG_TEST_RUN; arguments: how many addresses of
+ * the request, how many bytes of each): reads each object, checks that the
+ * address is live before and after the read (pooltag.h). */
+SEC("raw_tp")
+int pt_dump(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 count = PT_ARG(ctx, 0), bytes = PT_ARG(ctx, 1), zero = 0;
+	struct pt_dump_request *req = bpf_map_lookup_elem(&dump_request, &zero);
+
+	if (!req)
 		return 0;
-	on_free(ctx, (__u64)ptr);
+	for (__u32 i = 0; i < PT_DUMP_BATCH; i++) {
+		struct pt_dump_record *rec;
+		__u64 addr;
+		__u32 n;
+
+		if (i >= count)
+			break;
+		rec = bpf_map_lookup_elem(&dump_output, &i);
+		if (!rec)
+			break;
+		addr = req->addr[i];
+		rec->addr = addr;
+		rec->bytes = 0;
+		rec->live = 0;
+		n = live_size(addr);
+		if (n == 0)
+			continue;
+		if (n > bytes)
+			n = bytes;
+		if (n > PT_MAX_DUMP_BYTES)
+			n = PT_MAX_DUMP_BYTES;
+		if (n > 0 && bpf_probe_read_kernel(rec->data, n, (const void *)addr) != 0)
+			n = 0;
+		if (live_size(addr) == 0)
+			continue; /* freed while being read */
+		rec->bytes = n;
+		rec->live = 1;
+	}
 	return 0;
 }
 
-SEC("tp_btf/alloc_vmap_area")
-int BPF_PROG(pt_vmap_alloc, unsigned long addr, unsigned long size, unsigned long align,
-	     unsigned long vstart, unsigned long vend, int failed)
+/* Run once by enable (BPF_PROG_TEST_RUN): jiffies and the monotonic clock at
+ * one moment, the pair that turns live entries' jiffies into times. */
+SEC("raw_tp")
+int pt_clock(struct bpf_raw_tracepoint_args *ctx)
 {
-	if (failed || skip_event(addr))
-		return 0;
-	on_alloc(ctx, addr, size, pt_site_slot(caller_from_stack(ctx), 0, PT_POOL_VMALLOC, 0));
-	return 0;
-}
-
-SEC("tp_btf/free_vmap_area_noflush")
-int BPF_PROG(pt_vmap_free, unsigned long va_start, unsigned long nr_lazy, unsigned long nr_lazy_max)
-{
-	if (skip_event(va_start))
-		return 0;
-	on_free(ctx, va_start);
-	return 0;
-}
-
-SEC("tp_btf/mm_page_alloc")
-int BPF_PROG(pt_page_alloc, struct page *page, unsigned int order, gfp_t gfp_flags, int migratetype)
-{
-	__u64 key = 0;
-
-	if (null_programs)
-		return 0;
-	/* the struct page address as a number: a typed pointer cannot be
-	 * passed to the helpers as an integer, a copy of the argument can */
-	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
-	if (!key || skip_event(key))
-		return 0;
-	on_alloc(ctx, key, 4096ULL << order, pt_site_slot(caller_from_stack(ctx), order, PT_POOL_PAGE, 0));
-	return 0;
-}
-
-SEC("tp_btf/mm_page_free")
-int BPF_PROG(pt_page_free, struct page *page, unsigned int order)
-{
-	__u64 key = 0;
-
-	if (null_programs)
-		return 0;
-	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
-	if (skip_event(key))
-		return 0;
-	on_free(ctx, key);
-	return 0;
-}
-
-/* The dump iterator: walks the live entries, and for the sites user space
- * asked for, emits a record and the first bytes of each object, read with
- * bpf_probe_read_kernel (there is no /proc/kcore). An object freed while
- * it is read is skipped: the key is checked again after the read. */
-struct dump_scratch {
-	struct pt_dump_record hdr;
-	__u8 data[PT_MAX_DUMP_BYTES];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct dump_scratch);
-	__uint(max_entries, 1);
-} dump_scratch_map SEC(".maps");
-
-SEC("iter/bpf_map_elem")
-int pt_dump(struct bpf_iter__bpf_map_elem *ctx)
-{
-	struct seq_file *seq = ctx->meta->seq;
-	struct pt_live_entry *e = ctx->value;
-	__u32 *key = ctx->key;
-	struct pt_dump_request *req;
-	struct pt_live_bucket *b;
-	struct dump_scratch *sc;
-	__u32 zero = 0, slot, bucket, site, n, *want;
-	__u64 addr;
-
-	if (!key || !e)
-		return 0;
-	addr = e->addr;
-	if (!addr)
-		return 0;
-	site = e->site;
-	want = bpf_map_lookup_elem(&dump_sites, &site);
-	if (!want || !*want)
-		return 0;
-	slot = *key;
-	bucket = slot / PT_BUCKET_SLOTS;
-	b = bpf_map_lookup_elem(&live_keys, &bucket);
-	if (!b || b->addr[slot & (PT_BUCKET_SLOTS - 1)] != addr)
-		return 0;
-	req = bpf_map_lookup_elem(&dump_request, &zero);
-	sc = bpf_map_lookup_elem(&dump_scratch_map, &zero);
-	if (!req || !sc)
-		return 0;
-	n = req->bytes;
-	if (n > e->size)
-		n = e->size;
-	if (n > PT_MAX_DUMP_BYTES)
-		n = PT_MAX_DUMP_BYTES;
-	if (n == 0 || bpf_probe_read_kernel(sc->data, n, (const void *)addr) != 0)
-		n = 0;
-	if (b->addr[slot & (PT_BUCKET_SLOTS - 1)] != addr)
-		return 0; /* freed while being read */
-	sc->hdr.addr = addr;
-	sc->hdr.slot = slot;
-	sc->hdr.bytes = n;
-	bpf_seq_write(seq, &sc->hdr, sizeof(sc->hdr));
-	if (n > 0 && n <= PT_MAX_DUMP_BYTES)
-		bpf_seq_write(seq, sc->data, n);
-	return 0;
-}
-
-/* Run once by enable: jiffies and the monotonic clock at one moment, the
- * pair that turns live entries' jiffies into times. */
-SEC("syscall")
-int pt_clock(struct pt_clock_sample *sample)
-{
-	sample->jiffies = bpf_jiffies64();
-	sample->monotonic_ns = bpf_ktime_get_ns();
+	clock_sample.jiffies = bpf_jiffies64();
+	clock_sample.monotonic_ns = bpf_ktime_get_ns();
 	return 0;
 }

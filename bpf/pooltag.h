@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define PT_STATE_VERSION 2
+#define PT_STATE_VERSION 3
 
 enum pt_pool {
 	PT_POOL_SLAB = 0,
@@ -49,16 +49,29 @@ struct pt_live_entry {
  * is the overflow site that absorbs allocations when the table is full. */
 #define PT_SITE_PROBES 32
 #define PT_SITE_OVERFLOW 0
-#define PT_CACHE_NAME_LEN 32
+#define PT_CACHE_NAME_LEN 28
 
 struct pt_site {
 	__u64 key;       /* fingerprint of (call_site, variant, pool); 0 = free */
 	__u64 call_site; /* kernel text address the allocation is charged to */
-	__u64 variant;   /* cache name pointer as an offset (slab caches), size class + gfp (kmalloc), order (page) */
+	__u64 variant;   /* the cache's address (slab caches), size class + gfp (kmalloc),
+			    object size | PT_VARIANT_SIZED_CACHE (caches that the kernel
+			    does not name), order (page) */
 	__u32 pool;      /* enum pt_pool */
 	__u32 flags;     /* PT_SITE_* */
+	__u32 object_size; /* bytes of one object of the site's slab cache: read
+			      once, when the site is first seen */
 	char cache[PT_CACHE_NAME_LEN]; /* slab cache name, when the pool has one */
 };
+
+/* Variant bits of kmalloc sites: the size class plus the gfp bits that pick
+ * the cgroup / reclaimable kmalloc caches. */
+#define PT_GFP_ACCOUNT 0x400000u  /* ___GFP_ACCOUNT */
+#define PT_GFP_RECLAIMABLE 0x10u  /* ___GFP_RECLAIMABLE */
+#define PT_VARIANT_GFP_SHIFT 32
+/* kmem_cache_alloc before Linux 6.0 passes no cache, only the object size:
+ * such sites are told apart by size, and carry no cache name. */
+#define PT_VARIANT_SIZED_CACHE (1ull << 63)
 
 #define PT_SITE_READY 1u  /* all fields written; readers skip sites without it */
 #define PT_SITE_HIT 2u    /* charged to the hit tag: events to user space, stacks */
@@ -172,19 +185,24 @@ struct pt_hit_event {
 #define PT_DEFAULT_STACK_DEPTH 32
 #define PT_MAX_STACK_DEPTH 127
 
-/* Request for the dump iterator: which sites' live objects to dump, how
- * many bytes of each. */
+/* Object dumps: user space writes a batch of live addresses into the
+ * request, runs the pt_dump program (BPF_PROG_TEST_RUN, arguments: how many
+ * addresses, how many bytes of each) and reads one record per address. The
+ * program reads each object with bpf_probe_read_kernel (there is no
+ * /proc/kcore) and checks that the address is still live before and after
+ * the read: an object freed meanwhile comes back with live = 0. */
 #define PT_MAX_DUMP_BYTES 4096
+#define PT_DUMP_BATCH 32
 
 struct pt_dump_request {
-	__u32 bytes;
-	__u32 reserved;
+	__u64 addr[PT_DUMP_BATCH];
 };
 
 struct pt_dump_record {
 	__u64 addr;
-	__u32 slot;
-	__u32 bytes; /* followed by `bytes` bytes of the object */
+	__u32 bytes; /* bytes of data read */
+	__u32 live;  /* 1: the object was live before and after the read */
+	__u8 data[PT_MAX_DUMP_BYTES];
 };
 
 /* Written once by `pooltag enable` into the pinned "state" map; readers use
@@ -203,7 +221,7 @@ struct pt_state {
 	__u32 stack_entries;
 	__u32 hit_buffer_bytes;
 	__u32 possible_cpus;  /* copies of the site counters (site_stats) */
-	__u32 reserved;
+	__u32 attached;       /* tracepoints with a program attached */
 	/* Clock sample taken at enable: jiffies and bpf_ktime_get_ns() at the
 	 * same moment, and the length of a jiffy. Live entries' jiffies become
 	 * monotonic times with these. */
@@ -212,12 +230,16 @@ struct pt_state {
 	__u64 jiffy_ns;
 };
 
-/* The context of the pt_clock program (run once by enable). */
+/* Written by the pt_clock program, which enable runs once. */
 struct pt_clock_sample {
 	__u64 jiffies;
 	__u64 monotonic_ns;
 };
 
 #define PT_STATE_NULL_PROGRAMS 1u /* benchmark floor: programs return at once */
+/* The live table is a BPF hash map (live_hash) instead of the bucket
+ * arrays: kernels without BPF atomics (before 5.12) cannot claim a bucket
+ * slot. Readers copy it in batches instead of mapping it. */
+#define PT_STATE_HASH_LIVE_TABLE 2u
 
 #endif /* POOLTAG_BPF_SHARED_H */

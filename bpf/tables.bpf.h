@@ -66,7 +66,7 @@ static __always_inline __u64 site_fingerprint(__u64 call_site, __u64 variant, __
 	return mix64(call_site ^ (variant * 0x9e3779b97f4a7c15ULL) ^ ((__u64)pool << 60)) | 1;
 }
 
-__noinline __u32 pt_site_slot(__u64 call_site, __u64 variant, __u32 pool, __u64 cache_name)
+__noinline __u32 pt_site_slot(__u64 call_site, __u64 variant, __u32 pool, __u64 cache)
 {
 	__u64 fp = site_fingerprint(call_site, variant, pool);
 	__u32 start = (__u32)fp & site_mask;
@@ -83,13 +83,19 @@ __noinline __u32 pt_site_slot(__u64 call_site, __u64 variant, __u32 pool, __u64 
 			break;
 		key = s->key;
 		if (key == 0) {
-			if (__sync_val_compare_and_swap(&s->key, 0, fp) != 0)
-				continue; /* lost the race for this slot */
+			if (bpf_map_update_elem(&site_claims, &slot, &fp, BPF_NOEXIST) != 0)
+				continue; /* another CPU claimed this slot */
+			s->key = fp;
 			s->call_site = call_site;
 			s->variant = variant;
 			s->pool = pool;
-			if (cache_name)
-				bpf_probe_read_kernel_str(s->cache, sizeof(s->cache), (const void *)cache_name);
+			if (cache) {
+				struct kmem_cache *c = (struct kmem_cache *)cache;
+				const char *name = BPF_CORE_READ(c, name);
+
+				s->object_size = BPF_CORE_READ(c, size);
+				bpf_probe_read_kernel_str(s->cache, sizeof(s->cache), name);
+			}
 			s->flags = PT_SITE_READY | pt_new_site_flags(call_site);
 			return slot | ((s->flags & ~PT_SITE_READY) << PT_SITE_FLAG_SHIFT);
 		}
@@ -105,7 +111,8 @@ __noinline __u32 pt_site_slot(__u64 call_site, __u64 variant, __u32 pool, __u64 
 
 /* The common case inline: the site is in its home slot (the table is sized
  * for a low load). PT_SITE_MISS sends the caller to the full probe above. */
-static __always_inline __u32 home_site(__u64 fp, __u64 call_site, __u64 variant, __u32 pool)
+static __always_inline __u32 home_site(__u64 fp, __u64 call_site, __u64 variant, __u32 pool,
+				       __u32 *object_size)
 {
 	__u32 home = (__u32)fp & site_mask;
 	struct pt_site *s = bpf_map_lookup_elem(&sites, &home);
@@ -116,31 +123,35 @@ static __always_inline __u32 home_site(__u64 fp, __u64 call_site, __u64 variant,
 	flags = s->flags;
 	if (!(flags & PT_SITE_READY) || s->call_site != call_site || s->variant != variant || s->pool != pool)
 		return PT_SITE_MISS;
+	*object_size = s->object_size;
 	return home | ((flags & ~PT_SITE_READY) << PT_SITE_FLAG_SHIFT);
 }
 
 static __always_inline __u32 site_slot(__u64 call_site, __u64 variant, __u32 pool)
 {
-	__u32 slot = home_site(site_fingerprint(call_site, variant, pool), call_site, variant, pool);
+	__u32 unused;
+	__u32 slot = home_site(site_fingerprint(call_site, variant, pool), call_site, variant, pool, &unused);
 
 	return slot != PT_SITE_MISS ? slot : pt_site_slot(call_site, variant, pool, 0);
 }
 
-/* A slab cache's site: the cache's name pointer stands in for the cache
- * (one per cache). The verifier types it as a pointer and allows no
- * arithmetic on it but the difference of two pointers, so the variant is its
- * distance from a global of this object: as unique as the pointer, and a
- * plain number. The name itself is read only when the fast path misses. */
-static __always_inline __u32 cache_site_slot(__u64 call_site, struct kmem_cache *cache)
+/* The object size of a cache's site (*object_size), read from the cache
+ * once, when the site is new: the cache's address is the variant, so the
+ * fast path dereferences nothing. */
+static __always_inline __u32 cache_site_slot(__u64 call_site, __u64 cache, __u32 *object_size)
 {
-	__u64 variant = (__u64)cache->name - (__u64)&poolhittag;
-	__u32 slot = home_site(site_fingerprint(call_site, variant, PT_POOL_SLAB), call_site, variant, PT_POOL_SLAB);
-	__u64 name = 0;
+	__u32 slot = home_site(site_fingerprint(call_site, cache, PT_POOL_SLAB), call_site, cache, PT_POOL_SLAB,
+			       object_size);
+	struct pt_site *s;
+	__u32 index;
 
 	if (slot != PT_SITE_MISS)
 		return slot;
-	bpf_probe_read_kernel(&name, sizeof(name), &cache->name);
-	return pt_site_slot(call_site, variant, PT_POOL_SLAB, name);
+	slot = pt_site_slot(call_site, cache, PT_POOL_SLAB, cache);
+	index = slot & PT_SITE_SLOT_MASK;
+	s = bpf_map_lookup_elem(&sites, &index);
+	*object_size = s ? s->object_size : 0;
+	return slot;
 }
 
 static __always_inline void buckets_of(__u64 addr, __u32 *first, __u32 *second)
@@ -200,11 +211,8 @@ static __always_inline void charge_free(__u32 site, __u32 size, __s32 stack_id, 
 /* Writes the live entry of a claimed slot and counts the allocation. The
  * time is jiffies, a load: ages are shown in seconds, and the fine clock
  * (bpf_ktime_get_ns) costs a call and a clocksource read, ~40 ns here. */
-static __always_inline void enter_allocation(__u32 slot, __u64 addr, __u64 size, __u32 site,
-					     __s32 stack_id, struct pt_site_stats *st)
+static __always_inline void count_allocation(__u64 size, __u32 site, __s32 stack_id, struct pt_site_stats *st)
 {
-	struct pt_live_entry *e = bpf_map_lookup_elem(&live_entries, &slot);
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_stack_stats *ss = stack_stats_of(stack_id);
 
 	__sync_fetch_and_add(&st->allocs, 1);
@@ -214,6 +222,15 @@ static __always_inline void enter_allocation(__u32 slot, __u64 addr, __u64 size,
 		__sync_fetch_and_add(&ss->alloc_bytes, size);
 		ss->site = site;
 	}
+}
+
+static __always_inline void enter_allocation(__u32 slot, __u64 addr, __u64 size, __u32 site,
+					     __s32 stack_id, struct pt_site_stats *st)
+{
+	struct pt_live_entry *e = bpf_map_lookup_elem(&live_entries, &slot);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	count_allocation(size, site, stack_id, st);
 	if (!e)
 		return;
 	e->alloc_jiffies = bpf_jiffies64();
@@ -390,6 +407,127 @@ static __always_inline __u64 track_free(__u64 addr)
 			flags = s->flags & PT_SITE_HIT;
 	}
 	return ((__u64)size << 32) | (flags << PT_SITE_FLAG_SHIFT) | (site & PT_SITE_SLOT_MASK);
+}
+
+/*
+ * The live table of kernels without BPF atomics: a preallocated hash map.
+ * An insert with BPF_NOEXIST claims the address, a delete releases it: both
+ * are atomic inside the map, so a racing double free is charged once. It
+ * costs more per event than the buckets (a lookup and an insert or delete,
+ * helper calls that take a bucket lock): docs/performance.md has the figures.
+ */
+static __always_inline void fill_entry_legacy(struct pt_live_entry *e, __u64 addr, __u64 size, __u32 site,
+					      __s32 stack_id)
+{
+	e->addr = addr;
+	e->alloc_jiffies = bpf_jiffies64();
+	e->site = site;
+	e->size = (__u32)size;
+	e->stack_id = stack_id;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+/* The address is live already (its free was never seen): retire the old
+ * entry as an implicit free and enter the new one. Rare, so out of line. */
+__noinline int pt_reenter_legacy(__u64 addr, __u64 size, __u32 site, __s32 stack_id)
+{
+	struct pt_live_entry *old = bpf_map_lookup_elem(&live_hash, &addr);
+	struct pt_site_stats *st = stats_of(site);
+	struct pt_live_entry e = {};
+
+	if (!old || !st)
+		return 0;
+	charge_free(old->site, old->size, old->stack_id, true);
+	fill_entry_legacy(&e, addr, size, site, stack_id);
+	if (bpf_map_update_elem(&live_hash, &addr, &e, BPF_ANY) == 0)
+		count_allocation(size, site, stack_id, st);
+	return 0;
+}
+
+static __always_inline void track_alloc_legacy(__u64 addr, __u64 size, __u32 site, __s32 stack_id)
+{
+	struct pt_site_stats *st;
+	struct pt_live_entry e = {};
+	long err;
+
+	if (!addr)
+		return;
+	st = stats_of(site);
+	if (!st)
+		return;
+	fill_entry_legacy(&e, addr, size, site, stack_id);
+	err = bpf_map_update_elem(&live_hash, &addr, &e, BPF_NOEXIST);
+	if (err == 0) {
+		count_allocation(size, site, stack_id, st);
+	} else if (err == -EEXIST) {
+		pt_reenter_legacy(addr, size, site, stack_id);
+	} else {
+		__sync_fetch_and_add(&st->untracked, 1);
+		__sync_fetch_and_add(&st->untracked_bytes, size);
+		count(PT_CNT_LIVE_FULL);
+	}
+}
+
+static __always_inline __u64 track_free_legacy(__u64 addr)
+{
+	struct pt_live_entry *e;
+	__u32 site, size, flags = 0;
+	__s32 stack_id;
+
+	if (!addr)
+		return 0;
+	e = bpf_map_lookup_elem(&live_hash, &addr);
+	if (!e) {
+		count(PT_CNT_FREE_UNMATCHED);
+		return 0;
+	}
+	site = e->site;
+	size = e->size;
+	stack_id = e->stack_id;
+	if (bpf_map_delete_elem(&live_hash, &addr) != 0)
+		return 0; /* a racing free of the same address won */
+	charge_free(site, size, stack_id, false);
+	if (poolhittag.active) {
+		struct pt_site *s = bpf_map_lookup_elem(&sites, &site);
+
+		if (s)
+			flags = s->flags & PT_SITE_HIT;
+	}
+	return ((__u64)size << 32) | (flags << PT_SITE_FLAG_SHIFT) | (site & PT_SITE_SLOT_MASK);
+}
+
+/* The size of a live allocation at addr, 0 when none is: pt_dump's check,
+ * for either table design. */
+static __always_inline __u32 live_size(__u64 addr)
+{
+	struct pt_live_entry *e;
+	__u32 first, second, bucket, slot;
+	struct pt_live_bucket *b;
+	int i;
+
+	if (hash_live_table) {
+		e = bpf_map_lookup_elem(&live_hash, &addr);
+		return e && e->addr == addr ? e->size : 0;
+	}
+	buckets_of(addr, &first, &second);
+	bucket = first;
+	b = bpf_map_lookup_elem(&live_keys, &bucket);
+	if (!b)
+		return 0;
+	i = find_key(b, addr);
+	if (i < 0) {
+		bucket = second;
+		b = bpf_map_lookup_elem(&live_keys, &bucket);
+		if (!b)
+			return 0;
+		i = find_key(b, addr);
+	}
+	if (i < 0 || i >= PT_BUCKET_SLOTS)
+		return 0;
+	slot = bucket * PT_BUCKET_SLOTS + i;
+	e = bpf_map_lookup_elem(&live_entries, &slot);
+	return e && e->addr == addr ? e->size : 0;
 }
 
 #endif /* POOLTAG_TABLES_BPF_H */

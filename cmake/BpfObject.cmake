@@ -1,14 +1,14 @@
 # Compile a BPF C source with clang and generate its libbpf skeleton into the
-# build tree. vmlinux.h is generated from the running kernel's BTF rather
-# than checked in: the programs are CO-RE, so the header only has to name the
-# types; the kernel they later load into relocates every field access.
+# build tree. No vmlinux.h: bpf/compat.bpf.h declares the few kernel fields
+# the programs read, with preserve_access_index, and libbpf relocates them
+# against the running kernel's BTF (CO-RE). So the build needs no BTF on the
+# build host, and one build runs on every supported kernel (docs/kernels.md).
 #
 #   pooltag_bpf_object(NAME SOURCE [DEPENDS header...])
 # defines the INTERFACE target NAME_skel that puts NAME.skel.h on the include path.
 
 find_program(BPF_CLANG NAMES clang clang-14 REQUIRED)
 find_program(BPFTOOL NAMES bpftool PATHS /usr/sbin /usr/local/sbin REQUIRED)
-set(POOLTAG_BTF_SOURCE "/sys/kernel/btf/vmlinux" CACHE FILEPATH "BTF file vmlinux.h is generated from")
 
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   set(BPF_TARGET_ARCH x86)
@@ -20,12 +20,8 @@ endif()
 
 set(BPF_GEN_DIR ${CMAKE_BINARY_DIR}/bpf)
 file(MAKE_DIRECTORY ${BPF_GEN_DIR})
-
-add_custom_command(
-  OUTPUT ${BPF_GEN_DIR}/vmlinux.h
-  COMMAND ${BPFTOOL} btf dump file ${POOLTAG_BTF_SOURCE} format c > ${BPF_GEN_DIR}/vmlinux.h
-  COMMENT "Generating vmlinux.h from ${POOLTAG_BTF_SOURCE}"
-  VERBATIM)
+# <linux/types.h> includes <asm/types.h>, which Debian keeps per architecture.
+set(BPF_ASM_INCLUDE /usr/include/${CMAKE_LIBRARY_ARCHITECTURE})
 
 function(pooltag_bpf_object name source)
   cmake_parse_arguments(ARG "" "" "DEPENDS" ${ARGN})
@@ -35,9 +31,9 @@ function(pooltag_bpf_object name source)
   add_custom_command(
     OUTPUT ${obj}
     COMMAND ${BPF_CLANG} -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_${BPF_TARGET_ARCH}
-            -I${BPF_GEN_DIR} -I${src_dir} -Wall -Werror -Wno-unused-function
+            -I${src_dir} -idirafter ${BPF_ASM_INCLUDE} -Wall -Werror -Wno-unused-function
             -c ${source} -o ${obj}
-    DEPENDS ${source} ${ARG_DEPENDS} ${BPF_GEN_DIR}/vmlinux.h
+    DEPENDS ${source} ${ARG_DEPENDS}
     COMMENT "Compiling BPF object ${name}"
     VERBATIM)
   add_custom_command(

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "common/result.h"
+#include "kernel/libbpf_log.h"
 #include "kernel/system.h"
 
 int main(int argc, char **argv) {
@@ -19,6 +20,8 @@ int main(int argc, char **argv) {
   app.add_option("--pin-dir", ctx.pin_dir, "Where the enabled state is pinned (default $POOLTAG_PIN_DIR or "
                                            "/sys/fs/bpf/pooltag)");
   app.add_option("--kallsyms", ctx.kallsyms_path, "Kernel symbols file to read instead of /proc/kallsyms");
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Print libbpf's own messages (verifier logs among them) as they come");
   // --version names the libbpf in use and the one built against: skeletons
   // and pinned-map layouts depend on both (bug reports need them).
   app.set_version_flag("--version", [] {
@@ -38,6 +41,7 @@ int main(int argc, char **argv) {
   runners["find"] = cli::add_find(app, ctx);
   runners["pool"] = cli::add_pool(app, ctx);
   runners["kd"] = cli::add_kd(app, ctx);
+  runners["check"] = cli::add_check(app, ctx);
 
   try {
     app.parse(argc, argv);
@@ -45,6 +49,8 @@ int main(int argc, char **argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : kExitUsage;
   }
+  // libbpf's messages: one line per failure unless -v asks for all of them
+  kernel::capture_libbpf_output(verbose);
   try {
     for (auto *sub : app.get_subcommands()) return runners.at(sub->get_name())();
   } catch (const FatalError &e) {

@@ -81,13 +81,16 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     options.stack_entries = static_cast<uint32_t>(*stack_entries);
     options.hit_buffer_bytes = static_cast<uint32_t>(*hit_buffer);
     symbols::FileKallsymsSource kallsyms(ctx.kallsyms_path);
-    auto report_or = kernel::enable(ctx.pin_dir, options, *ctx.system, kallsyms);
+    kernel::LinuxKernelProbe probe;
+    auto report_or = kernel::enable(ctx.pin_dir, options, *ctx.system, kallsyms, probe);
     if (!report_or) return report(report_or.error());
     const auto &r = *report_or;
-    fmt::print("pool tagging enabled: pools {}, {} programs attached, room for {} live allocations and {} sites "
-               "({} of kernel memory), pinned at {}\n",
-               pools->to_string(), r.programs, format_count(r.geometry.live_slots()),
+    fmt::print("pool tagging enabled: pools {}, programs on {} tracepoints, room for {} live allocations and {} "
+               "sites ({} of kernel memory), pinned at {}\n",
+               r.plan.enabled().to_string(), r.tracepoints, format_count(r.geometry.live_slots()),
                format_count(r.geometry.max_sites), format_bytes_short(r.geometry.kernel_bytes()), ctx.pin_dir);
+    // what this kernel cannot give, one line each (pooltag check tells all)
+    for (const auto &line : r.plan.messages(r.release)) fmt::print("{}\n", line);
     if (args->sample > 1)
       fmt::print("sampling about 1 in {} allocations: counts are estimates\n", args->sample);
     if (args->null_programs) fmt::print("null programs: nothing is counted (benchmark floor)\n");

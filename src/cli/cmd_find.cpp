@@ -128,9 +128,9 @@ Runner add_find(CLI::App &app, Context &ctx) {
 
     std::map<uint64_t, std::vector<uint8_t>> dumps;
     if (dumping && !allocations.empty()) {
-      std::vector<uint32_t> sites;
-      for (const auto &[id, _] : wanted) sites.push_back(id);
-      auto d = r.state().dump(sites, dump_bytes);
+      std::vector<uint64_t> addresses;
+      for (const auto &a : allocations) addresses.push_back(a.address);
+      auto d = r.state().dump(addresses, dump_bytes);
       if (!d) return report(d.error());
       dumps = std::move(*d);
       // objects freed while they were read are not shown

@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "kernel/control.h"
+#include "kernel/features.h"
 #include "kernel/pinned_state.h"
 #include "symbols/code_symbolizer.h"
 #include "views/mon_model.h"
@@ -152,7 +153,8 @@ int run_mon(const MonArgs &args, Context &ctx) {
   if (args.ephemeral) {
     remove_stale_ephemeral(ctx.pin_dir);
     pin_dir = ephemeral_prefix(ctx.pin_dir) + std::to_string(getpid());
-    auto enabled = kernel::enable(pin_dir, kernel::EnableOptions{}, *ctx.system, kallsyms);
+    kernel::LinuxKernelProbe probe;
+    auto enabled = kernel::enable(pin_dir, kernel::EnableOptions{}, *ctx.system, kallsyms, probe);
     if (!enabled) return report(enabled.error());
     ephemeral.emplace(pin_dir, *ctx.system);
   }

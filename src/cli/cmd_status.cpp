@@ -6,8 +6,11 @@
 #include "cli/commands.h"
 #include "common/units.h"
 #include "kernel/control.h"
+#include "kernel/features.h"
+#include "kernel/plan.h"
 #include "kernel/loader.h"
 #include "kernel/pinned_state.h"
+#include "views/kernel_view.h"
 #include "views/used_view.h"
 
 namespace pooltag::cli {
@@ -45,11 +48,19 @@ Runner add_status(CLI::App &app, Context &ctx) {
     uint64_t now = ctx.system->realtime_ns();
     uint64_t age = now > st.enabled_realtime_ns ? now - st.enabled_realtime_ns : 0;
     auto geometry = kernel::TableGeometry::of(st);
+    // what this kernel can give, and what this tagging runs with
+    kernel::LinuxKernelProbe probe;
+    auto features = kernel::probe_kernel(probe);
+    auto capabilities = views::capabilities(features, kernel::plan_tagging(features, model::PoolSet::all()),
+                                            model::PoolSet{st.pools_mask});
 
     if (*json) {
       nlohmann::json progs = nlohmann::json::array();
       for (const auto &p : programs)
-        progs.push_back({{"name", p.name}, {"id", p.id}, {"recursion_misses", p.recursion_misses}});
+        progs.push_back({{"name", p.name},
+                         {"program", p.program},
+                         {"id", p.id},
+                         {"recursion_misses", p.recursion_misses}});
       nlohmann::json out = {{"enabled", true},
                             {"pin_dir", ctx.pin_dir},
                             {"enabled_since_ns", st.enabled_realtime_ns},
@@ -64,6 +75,9 @@ Runner add_status(CLI::App &app, Context &ctx) {
                             {"hit_tag", hit_tag.empty() ? nlohmann::json(nullptr) : nlohmann::json(hit_tag)},
                             {"stacks", stacks.empty() ? nlohmann::json(nullptr) : nlohmann::json(stacks)},
                             {"free_unmatched", snap->free_unmatched},
+                            {"kernel", features.release},
+                            {"live_table", geometry.hash_live_table ? "hash" : "buckets"},
+                            {"capabilities", views::capability_json(capabilities)},
                             {"programs", progs}};
       fmt::print("{}\n", out.dump());
       return 0;
@@ -88,9 +102,11 @@ Runner add_status(CLI::App &app, Context &ctx) {
     auto losses = views::loss_lines(snap->losses);
     fmt::print("losses:          {}\n", losses.empty() ? "none" : "");
     for (const auto &l : losses) fmt::print("  {}\n", l);
-    fmt::print("programs:        {} attached\n", programs.size());
+    fmt::print("kernel:          {}\n", features.release);
+    fmt::print("capabilities:\n{}", views::capability_text(capabilities));
+    fmt::print("programs:        on {} tracepoints\n", programs.size());
     for (const auto &p : programs)
-      fmt::print("  {:<22} id {:<6} recursion misses {}\n", p.name, p.id, p.recursion_misses);
+      fmt::print("  {:<24} {:<16} id {:<6} recursion misses {}\n", p.name, p.program, p.id, p.recursion_misses);
     return 0;
   };
 }

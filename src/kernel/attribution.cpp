@@ -29,6 +29,8 @@ const std::vector<std::string> &allocator_function_patterns() {
       "alloc_vmap_area*", "__get_vm_area*", "get_vm_area*", "__vmalloc*", "vmalloc*", "vzalloc*",
       "vm_area_alloc_pages*", "__vmalloc_area_node*", "kvmalloc*", "__kvmalloc*", "kvrealloc*",
       "kvzalloc*", "vmap", "vmap_pages_range*", "vm_map_ram*", "execmem_*", "module_alloc*",
+      // percpu (its tracepoint has no call site before Linux 5.19)
+      "pcpu_alloc*", "__alloc_percpu*", "__alloc_reserved_percpu*", "alloc_percpu*",
   };
   return kPatterns;
 }

@@ -52,12 +52,15 @@ Status require_root(const SystemAccess &system, std::string_view command) {
 }
 
 Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &options, SystemAccess &system,
-                            const symbols::KallsymsSource &kallsyms) {
+                            const symbols::KallsymsSource &kallsyms, KernelProbe &kernel) {
   if (auto st = require_root(system, "enable"); !st) return st.error();
   auto geometry = TableGeometry::from(options);  // usage errors before any system change
   if (!geometry) return geometry.error();
   if (!system.has_btf())
     return Error{"this kernel has no BTF (/sys/kernel/btf/vmlinux): pooltag needs CONFIG_DEBUG_INFO_BTF"};
+  auto features = probe_kernel(kernel);
+  auto plan = plan_tagging(features, options.pools);
+  if (!plan.fatal.empty()) return Error{plan.fatal};
   if (auto st = system.ensure_bpffs(pin_dir); !st) return st.error();
   remove_stale_staging(pin_dir);
   if (pins_exist(pin_dir)) {
@@ -84,7 +87,7 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
     if (!stacks) return stacks.error();
     resolved.stacks = std::move(*stacks);
   }
-  auto loader = TaggingLoader::load(resolved, *ranges, system.realtime_ns());
+  auto loader = TaggingLoader::load(resolved, std::move(plan), *ranges, system.realtime_ns());
   if (!loader) return loader.error();
   if (auto st = (*loader)->attach(); !st) return st.error();
 
@@ -96,7 +99,8 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
     if (err == ENOTEMPTY || err == EEXIST) return Error{"pool tagging was enabled meanwhile by another command"};
     return error_from_errno("cannot publish the pinned state at " + pin_dir, err);
   }
-  return EnableReport{(*loader)->geometry(), (*loader)->attached_programs(), ranges->size()};
+  return EnableReport{(*loader)->geometry(), (*loader)->attached_tracepoints(), ranges->size(), (*loader)->plan(),
+                      features.release};
 }
 
 Status disable(const std::string &pin_dir, SystemAccess &system) {

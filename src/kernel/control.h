@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "kernel/features.h"
 #include "kernel/loader.h"
 #include "kernel/system.h"
 #include "symbols/kallsyms.h"
@@ -14,12 +15,14 @@ namespace pooltag::kernel {
 
 struct EnableReport {
   TableGeometry geometry;
-  size_t programs = 0;
+  size_t tracepoints = 0;  // with a program attached
   size_t allocator_ranges = 0;
+  TaggingPlan plan;  // as carried out: pools the kernel refused are off, with the reason
+  std::string release;
 };
 
 Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &options, SystemAccess &system,
-                            const symbols::KallsymsSource &kallsyms);
+                            const symbols::KallsymsSource &kallsyms, KernelProbe &kernel);
 
 Status disable(const std::string &pin_dir, SystemAccess &system);
 

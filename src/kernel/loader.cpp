@@ -11,7 +11,9 @@
 #include <bit>
 #include <cstring>
 
+#include "kernel/libbpf_log.h"
 #include "kernel/pin_layout.h"
+#include "kernel/pinned_state.h"
 #include "pooltag.h"
 #include "pooltag_bpf.skel.h"
 
@@ -19,32 +21,22 @@ namespace pooltag::kernel {
 
 namespace {
 
-struct ProgramPool {
-  bpf_program *program;
-  model::Pool pool;
-};
-
-std::vector<ProgramPool> programs_of(::pooltag_bpf *skel) {
-  using model::Pool;
-  auto &p = skel->progs;
-  return {{p.pt_kmalloc, Pool::Slab},        {p.pt_kfree, Pool::Slab},
-          {p.pt_kmem_cache_alloc, Pool::Slab}, {p.pt_kmem_cache_free, Pool::Slab},
-          {p.pt_percpu_alloc, Pool::Percpu}, {p.pt_percpu_free, Pool::Percpu},
-          {p.pt_vmap_alloc, Pool::Vmalloc},  {p.pt_vmap_free, Pool::Vmalloc},
-          {p.pt_page_alloc, Pool::Page},     {p.pt_page_free, Pool::Page}};
-}
-
 Error libbpf_error(const std::string &what, int err) {
   // libbpf returns -errno
   return error_from_errno(what, err < 0 ? -err : err);
+}
+
+bpf_program *program_named(::pooltag_bpf *skel, const std::string &name) {
+  return bpf_object__find_program_by_name(skel->obj, name.c_str());
 }
 
 // The JIT images of the loaded programs: a stack walk from inside a program
 // starts in them, so they are skipped like allocator frames.
 std::vector<CodeRange> program_images(::pooltag_bpf *skel) {
   std::vector<CodeRange> out;
-  for (const auto &pp : programs_of(skel)) {
-    int fd = bpf_program__fd(pp.program);
+  bpf_program *prog;
+  bpf_object__for_each_program(prog, skel->obj) {
+    int fd = bpf_program__fd(prog);
     if (fd < 0) continue;
     uint64_t ksyms[8] = {};
     uint32_t lens[8] = {};
@@ -61,14 +53,14 @@ std::vector<CodeRange> program_images(::pooltag_bpf *skel) {
   return out;
 }
 
-// jiffies and the monotonic clock at one moment, from the kernel's side.
+// jiffies and the monotonic clock at one moment, from the kernel's side: the
+// pt_clock program, run once.
 Result<pt_clock_sample> sample_clock(::pooltag_bpf *skel) {
-  pt_clock_sample sample{};
-  // a syscall program writes its context back into ctx_in
-  LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &sample, .ctx_size_in = sizeof(sample));
+  uint64_t args[1] = {};
+  LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = args, .ctx_size_in = sizeof(args));
   if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.pt_clock), &run); err != 0)
-    return libbpf_error("cannot sample the kernel clock", err);
-  return sample;
+    return libbpf_error("cannot sample the kernel clock (BPF_PROG_TEST_RUN of pt_clock)", err);
+  return skel->bss->clock_sample;
 }
 
 // The length of a jiffy: the coarse clocks advance once per tick, and their
@@ -117,6 +109,7 @@ Result<TableGeometry> TableGeometry::from(const EnableOptions &options) {
 
 TableGeometry TableGeometry::of(const pt_state &state) {
   TableGeometry g;
+  g.hash_live_table = (state.flags & PT_STATE_HASH_LIVE_TABLE) != 0;
   g.live_buckets = state.live_buckets;
   g.max_sites = state.max_sites;
   g.stack_depth = state.stack_depth;
@@ -129,55 +122,29 @@ uint64_t TableGeometry::live_slots() const { return static_cast<uint64_t>(live_b
 
 uint64_t TableGeometry::kernel_bytes() const {
   uint64_t cpus = possible_cpus;
-  return live_buckets * sizeof(pt_live_bucket) + live_slots() * sizeof(pt_live_entry) +
+  // a preallocated hash element: the kernel's htab_elem header (48 bytes
+  // on 64-bit), the key and the value, each rounded to 8
+  uint64_t live = hash_live_table ? live_slots() * (48 + sizeof(uint64_t) + sizeof(pt_live_entry))
+                                  : live_buckets * sizeof(pt_live_bucket) + live_slots() * sizeof(pt_live_entry);
+  return live +
          static_cast<uint64_t>(max_sites) * (sizeof(pt_site) + cpus * sizeof(pt_site_stats) + sizeof(uint32_t)) +
          static_cast<uint64_t>(stack_entries) * (stack_depth * sizeof(uint64_t) + cpus * sizeof(pt_stack_stats));
 }
 
-Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &options,
+Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &options, TaggingPlan plan,
                                                            const std::vector<CodeRange> &allocator_ranges,
                                                            uint64_t realtime_ns) {
+  if (!plan.fatal.empty()) return Error{plan.fatal};
   auto geometry = TableGeometry::from(options);
   if (!geometry) return geometry.error();
   std::unique_ptr<TaggingLoader> self(new TaggingLoader());
   self->geometry_ = *geometry;
-  self->pools_ = options.pools;
-
-  // open
-  self->skel_ = pooltag_bpf__open();
-  if (self->skel_ == nullptr) return libbpf_error("cannot open the BPF object", errno);
+  self->geometry_.hash_live_table = plan.hash_live_table;
+  self->plan_ = std::move(plan);
+  if (auto st = self->open_and_load(options); !st) return st.error();
   auto *skel = self->skel_;
 
-  // configure: table sizes, load-time constants, which tracepoints
-  const auto &g = self->geometry_;
-  skel->rodata->live_bucket_mask = g.live_buckets - 1;
-  skel->rodata->site_mask = g.max_sites - 1;
-  skel->rodata->site_shift = static_cast<uint32_t>(std::countr_zero(g.max_sites));
-  skel->rodata->possible_cpus = g.possible_cpus;
-  skel->rodata->null_programs = options.null_programs;
-  if (options.sample_every > 1)
-    skel->rodata->sample_threshold = static_cast<uint32_t>((1ull << 32) / options.sample_every);
-  struct Sized {
-    bpf_map *map;
-    uint64_t entries;
-  };
-  for (auto [map, entries] : {Sized{skel->maps.live_keys, g.live_buckets}, Sized{skel->maps.live_entries, g.live_slots()},
-                              Sized{skel->maps.sites, g.max_sites}, Sized{skel->maps.site_stats, static_cast<uint64_t>(g.max_sites) * g.possible_cpus},
-                              Sized{skel->maps.dump_sites, g.max_sites}, Sized{skel->maps.stacks, g.stack_entries},
-                              Sized{skel->maps.stack_stats, g.stack_entries},
-                              Sized{skel->maps.hit_events, std::bit_ceil(options.hit_buffer_bytes)}}) {
-    if (int err = bpf_map__set_max_entries(map, static_cast<uint32_t>(entries)); err != 0)
-      return libbpf_error(fmt::format("cannot size map {}", bpf_map__name(map)), err);
-  }
-  if (int err = bpf_map__set_value_size(skel->maps.stacks, g.stack_depth * sizeof(uint64_t)); err != 0)
-    return libbpf_error("cannot size the stack table", err);
-  fill_selector(options.stacks, 0, skel->data_stacktags->stacktags);
-  for (const auto &pp : programs_of(skel)) bpf_program__set_autoload(pp.program, options.pools.has(pp.pool));
-
-  // load
-  if (int err = pooltag_bpf__load(skel); err != 0) return libbpf_error("cannot load the BPF programs", err);
-
-  // fill the allocator ranges (with the programs' own images) and the state
+  // fill the allocator ranges (with the programs' own images)
   std::vector<CodeRange> ranges = allocator_ranges;
   auto images = program_images(skel);
   ranges.insert(ranges.end(), images.begin(), images.end());
@@ -193,46 +160,117 @@ Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &
   }
   auto clock = sample_clock(skel);
   if (!clock) return clock.error();
-  pt_state st{};
+  const auto &g = self->geometry_;
+  pt_state &st = self->state_;
   st.version = PT_STATE_VERSION;
   st.possible_cpus = g.possible_cpus;
   st.clock_jiffies = clock->jiffies;
   st.clock_monotonic_ns = clock->monotonic_ns;
   st.jiffy_ns = jiffy_ns();
   if (st.jiffy_ns == 0) return error_from_errno("cannot tell the length of a jiffy (CLOCK_MONOTONIC_COARSE)");
-  st.pools_mask = options.pools.mask;
   st.enabled_realtime_ns = realtime_ns;
   st.live_buckets = g.live_buckets;
   st.max_sites = g.max_sites;
   st.max_live = options.max_live;
   st.allocator_ranges = static_cast<uint32_t>(ranges.size());
   st.sample_every = std::max<uint32_t>(options.sample_every, 1);
-  st.flags = options.null_programs ? PT_STATE_NULL_PROGRAMS : 0;
+  st.flags = (options.null_programs ? PT_STATE_NULL_PROGRAMS : 0) |
+             (g.hash_live_table ? PT_STATE_HASH_LIVE_TABLE : 0);
   st.stack_depth = g.stack_depth;
   st.stack_entries = g.stack_entries;
   st.hit_buffer_bytes = std::bit_ceil(options.hit_buffer_bytes);
-  uint32_t zero = 0;
-  if (bpf_map_update_elem(bpf_map__fd(skel->maps.state), &zero, &st, BPF_ANY) != 0)
-    return error_from_errno("cannot write the state map");
   return self;
 }
 
-Status TaggingLoader::attach() {
-  for (const auto &pp : programs_of(skel_)) {
-    if (!pools_.has(pp.pool)) continue;
-    bpf_link *link = bpf_program__attach(pp.program);
-    if (link == nullptr)
-      return libbpf_error(fmt::format("cannot attach {}", bpf_program__name(pp.program)), errno);
-    links_.emplace_back(bpf_program__name(pp.program), link);
+Status TaggingLoader::open_and_load(const EnableOptions &options) {
+  // Each refused program takes its pool out and the object loads again:
+  // at most once per pool.
+  for (size_t attempt = 0; attempt <= model::kPoolCount; ++attempt) {
+    if (skel_ != nullptr) pooltag_bpf__destroy(skel_);
+    skel_ = pooltag_bpf__open();
+    if (skel_ == nullptr) return libbpf_error("cannot open the BPF object", errno);
+    auto *skel = skel_;
+
+    // configure: table sizes, load-time constants, which programs
+    const auto &g = geometry_;
+    const bool hash = g.hash_live_table;
+    skel->rodata->live_bucket_mask = g.live_buckets - 1;
+    skel->rodata->site_mask = g.max_sites - 1;
+    skel->rodata->site_shift = static_cast<uint32_t>(std::countr_zero(g.max_sites));
+    skel->rodata->possible_cpus = g.possible_cpus;
+    skel->rodata->null_programs = options.null_programs;
+    skel->rodata->hash_live_table = hash;
+    if (options.sample_every > 1)
+      skel->rodata->sample_threshold = static_cast<uint32_t>((1ull << 32) / options.sample_every);
+    struct Sized {
+      bpf_map *map;
+      uint64_t entries;
+    };
+    // the live table's other design gets one entry: maps are created whether used or not
+    for (auto [map, entries] :
+         {Sized{skel->maps.live_keys, hash ? 1 : g.live_buckets}, Sized{skel->maps.live_entries, hash ? 1 : g.live_slots()},
+          Sized{skel->maps.live_hash, hash ? g.live_slots() : 1}, Sized{skel->maps.sites, g.max_sites},
+          Sized{skel->maps.site_claims, g.max_sites},
+          Sized{skel->maps.site_stats, static_cast<uint64_t>(g.max_sites) * g.possible_cpus},
+          Sized{skel->maps.stacks, g.stack_entries}, Sized{skel->maps.stack_stats, g.stack_entries},
+          Sized{skel->maps.hit_events, std::bit_ceil(options.hit_buffer_bytes)}}) {
+      if (int err = bpf_map__set_max_entries(map, static_cast<uint32_t>(entries)); err != 0)
+        return libbpf_error(fmt::format("cannot size map {}", bpf_map__name(map)), err);
+    }
+    if (int err = bpf_map__set_value_size(skel->maps.stacks, g.stack_depth * sizeof(uint64_t)); err != 0)
+      return libbpf_error("cannot size the stack table", err);
+    fill_selector(options.stacks, 0, skel->data_stacktags->stacktags);
+    bpf_program *prog;
+    bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);
+    bpf_program__set_autoload(skel->progs.pt_clock, true);
+    bpf_program__set_autoload(skel->progs.pt_dump, true);
+    for (const auto &pool : plan_.pools)
+      for (const auto &a : pool.attachments) {
+        bpf_program *p = program_named(skel, a.program);
+        if (p == nullptr) return Error{fmt::format("internal: the plan names program {}, which is not built", a.program)};
+        bpf_program__set_autoload(p, true);
+      }
+
+    // load
+    (void)take_libbpf_output();
+    int err = pooltag_bpf__load(skel);
+    if (err == 0) return Ok{};
+    auto failure = load_failure(take_libbpf_output());
+    std::string reason = failure.reason.empty() ? std::strerror(-err) : failure.reason;
+    auto pool = pool_of_program(plan_, failure.program);
+    if (failure.program.empty())
+      return libbpf_error("cannot load the BPF programs (pooltag -v enable shows libbpf's log)", err);
+    if (!pool || *pool == model::Pool::Slab)
+      return Error{fmt::format("the kernel refused program {}: {}", failure.program, reason)};
+    plan_.drop(*pool, fmt::format("the kernel refused program {}: {}", failure.program, reason));
   }
-  // The dump iterator walks the live entries; its pinned link is a file
-  // whose every read runs it.
-  union bpf_iter_link_info info {};
-  info.map.map_fd = static_cast<uint32_t>(bpf_map__fd(skel_->maps.live_entries));
-  DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof(info));
-  bpf_link *iter = bpf_program__attach_iter(skel_->progs.pt_dump, &opts);
-  if (iter == nullptr) return libbpf_error("cannot attach the dump iterator", errno);
-  links_.emplace_back("pt_dump", iter);
+  return Error{"cannot load the BPF programs: every pool's programs were refused"};
+}
+
+Status TaggingLoader::attach() {
+  for (auto &pool : plan_.pools) {
+    size_t first = links_.size();
+    std::string failed;
+    for (const auto &a : pool.attachments) {
+      bpf_link *link = bpf_program__attach_raw_tracepoint(program_named(skel_, a.program), a.tracepoint.c_str());
+      if (link == nullptr) {
+        failed = fmt::format("cannot attach {} to tracepoint {}: {}", a.program, a.tracepoint, std::strerror(errno));
+        break;
+      }
+      links_.emplace_back(a.tracepoint, link);
+    }
+    if (failed.empty()) continue;
+    if (pool.pool == model::Pool::Slab) return Error{failed};
+    // a pool is all or nothing: allocations without their frees are no count
+    for (size_t i = first; i < links_.size(); ++i) bpf_link__destroy(links_[i].second);
+    links_.resize(first);
+    plan_.drop(pool.pool, failed);
+  }
+  state_.pools_mask = plan_.enabled().mask;
+  state_.attached = static_cast<uint32_t>(links_.size());
+  uint32_t zero = 0;
+  if (bpf_map_update_elem(bpf_map__fd(skel_->maps.state), &zero, &state_, BPF_ANY) != 0)
+    return error_from_errno("cannot write the state map");
   return Ok{};
 }
 
@@ -258,28 +296,29 @@ void fill_selector(const TagSelection &selection, uint32_t flags, pt_tag_selecto
 Status TaggingLoader::pin(const std::string &dir) {
   if (mkdir(dir.c_str(), 0700) != 0) return error_from_errno("cannot create " + dir);
   auto fail = [&](Error e) {
-    // undo: remove whatever was pinned so far
-    for (auto name : pins::kMaps) unlink(pins::path(dir, name).c_str());
-    for (auto &[name, link] : links_) unlink(pins::path(dir, std::string(pins::kLinkPrefix) + name).c_str());
-    rmdir(dir.c_str());
+    (void)remove_pins(dir);  // undo: whatever was pinned so far
     return e;
   };
   auto *skel = skel_;
   const std::pair<std::string_view, bpf_map *> maps[] = {
       {pins::kState, skel->maps.state},         {pins::kLiveKeys, skel->maps.live_keys},
-      {pins::kLiveEntries, skel->maps.live_entries}, {pins::kSites, skel->maps.sites},
-      {pins::kSiteStats, skel->maps.site_stats}, {pins::kCounters, skel->maps.counters},
-      {pins::kAllocatorRanges, skel->maps.allocator_ranges}, {pins::kStacks, skel->maps.stacks},
-      {pins::kStackStats, skel->maps.stack_stats},   {pins::kHitEvents, skel->maps.hit_events},
-      {pins::kPoolHitTag, skel->maps.data_poolhittag}, {pins::kStackTags, skel->maps.data_stacktags},
-      {pins::kDumpSites, skel->maps.dump_sites},     {pins::kDumpRequest, skel->maps.dump_request}};
+      {pins::kLiveEntries, skel->maps.live_entries}, {pins::kLiveHash, skel->maps.live_hash},
+      {pins::kSites, skel->maps.sites},         {pins::kSiteStats, skel->maps.site_stats},
+      {pins::kCounters, skel->maps.counters},   {pins::kAllocatorRanges, skel->maps.allocator_ranges},
+      {pins::kStacks, skel->maps.stacks},       {pins::kStackStats, skel->maps.stack_stats},
+      {pins::kHitEvents, skel->maps.hit_events}, {pins::kPoolHitTag, skel->maps.data_poolhittag},
+      {pins::kStackTags, skel->maps.data_stacktags}, {pins::kDumpRequest, skel->maps.dump_request},
+      {pins::kDumpOutput, skel->maps.dump_output}};
+  static_assert(std::size(maps) == pins::kMaps.size());
   for (auto [name, map] : maps) {
     if (int err = bpf_map__pin(map, pins::path(dir, name).c_str()); err != 0)
       return fail(libbpf_error(fmt::format("cannot pin map {}", name), err));
   }
-  for (auto &[name, link] : links_) {
-    if (int err = bpf_link__pin(link, pins::path(dir, std::string(pins::kLinkPrefix) + name).c_str()); err != 0)
-      return fail(libbpf_error(fmt::format("cannot pin link {}", name), err));
+  if (int err = bpf_program__pin(skel->progs.pt_dump, pins::path(dir, pins::kDumpProgram).c_str()); err != 0)
+    return fail(libbpf_error("cannot pin the dump program", err));
+  for (auto &[tracepoint, link] : links_) {
+    if (int err = bpf_link__pin(link, pins::path(dir, std::string(pins::kLinkPrefix) + tracepoint).c_str()); err != 0)
+      return fail(libbpf_error(fmt::format("cannot pin link {}", tracepoint), err));
   }
   return Ok{};
 }

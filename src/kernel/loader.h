@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "kernel/attribution.h"
+#include "kernel/plan.h"
 #include "model/snapshot.h"
 #include "pooltag.h"
 
@@ -42,6 +43,7 @@ struct EnableOptions {
 // Table geometry derived from the options: powers of two, as the programs
 // mask rather than divide.
 struct TableGeometry {
+  bool hash_live_table = false;  // the live table is a hash map (no BPF atomics)
   uint32_t live_buckets = 0;
   uint32_t max_sites = 0;
   uint32_t stack_depth = 0;
@@ -61,29 +63,38 @@ uint64_t monotonic_now_ns();  // the clock of bpf_ktime_get_ns
 // selection; the generation goes up by one.
 void fill_selector(const TagSelection &selection, uint32_t flags, pt_tag_selector &out);
 
+// Loads the programs the plan chose. A program the kernel refuses after all
+// takes its pool out of the plan, with the kernel's reason, and the rest
+// loads again; only a refused slab program (or a program every pool needs)
+// is an error. Attaching does the same per pool.
 class TaggingLoader {
  public:
-  static Result<std::unique_ptr<TaggingLoader>> load(const EnableOptions &options,
+  static Result<std::unique_ptr<TaggingLoader>> load(const EnableOptions &options, TaggingPlan plan,
                                                      const std::vector<CodeRange> &allocator_ranges,
                                                      uint64_t realtime_ns);
   ~TaggingLoader();
   TaggingLoader(const TaggingLoader &) = delete;
   TaggingLoader &operator=(const TaggingLoader &) = delete;
 
+  // Attaches every pool's programs, then writes the state map.
   Status attach();
-  // Pins maps and links into `dir` (which must not exist), then hands the
-  // pins over: from here on the state outlives this object.
+  // Pins maps, links and the dump program into `dir` (which must not
+  // exist), then hands the pins over: from here on the state outlives this
+  // object.
   Status pin(const std::string &dir);
 
   const TableGeometry &geometry() const { return geometry_; }
-  size_t attached_programs() const { return links_.size(); }
+  const TaggingPlan &plan() const { return plan_; }
+  size_t attached_tracepoints() const { return links_.size(); }
 
  private:
   TaggingLoader() = default;
+  Status open_and_load(const EnableOptions &options);
   ::pooltag_bpf *skel_ = nullptr;
   TableGeometry geometry_;
-  model::PoolSet pools_;
-  std::vector<std::pair<std::string, ::bpf_link *>> links_;
+  TaggingPlan plan_;
+  pt_state state_{};
+  std::vector<std::pair<std::string, ::bpf_link *>> links_;  // by tracepoint
 };
 
 }  // namespace pooltag::kernel

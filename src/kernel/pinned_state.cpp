@@ -5,12 +5,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 #include "kernel/loader.h"
 #include "kernel/pin_layout.h"
@@ -30,9 +32,10 @@ std::string kmalloc_cache_name(uint64_t variant) {
   // The kmalloc program stores bytes_alloc | (gfp bits << 32), see
   // bpf/pooltag.bpf.c; SLUB's largest kmalloc cache is 2 pages.
   uint64_t size = variant & 0xffffffffu;
-  uint64_t gfp = variant >> 32;
+  if (variant & PT_VARIANT_SIZED_CACHE) return fmt::format("cache-{}", size);  // kmem_cache_alloc before 6.0
+  uint64_t gfp = (variant & ~PT_VARIANT_SIZED_CACHE) >> PT_VARIANT_GFP_SHIFT;
   if (size > 8192) return "kmalloc-large";
-  std::string kind = (gfp & 0x400000u) ? "cg-" : (gfp & 0x10u) ? "rcl-" : "";
+  std::string kind = (gfp & PT_GFP_ACCOUNT) ? "cg-" : (gfp & PT_GFP_RECLAIMABLE) ? "rcl-" : "";
   if (size >= 1024 && size % 1024 == 0) return fmt::format("kmalloc-{}{}k", kind, size / 1024);
   return fmt::format("kmalloc-{}{}", kind, size);
 }
@@ -93,13 +96,15 @@ Result<std::unique_ptr<PinnedState>> PinnedState::open(const std::string &dir) {
                           {pins::kCounters, &s->counters_fd_},
                           {pins::kLiveKeys, &s->live_keys_fd_},
                           {pins::kLiveEntries, &s->live_entries_fd_},
+                          {pins::kLiveHash, &s->live_hash_fd_},
                           {pins::kStacks, &s->stacks_fd_},
                           {pins::kStackStats, &s->stack_stats_fd_},
                           {pins::kHitEvents, &s->hit_events_fd_},
                           {pins::kPoolHitTag, &s->poolhittag_fd_},
                           {pins::kStackTags, &s->stacktags_fd_},
-                          {pins::kDumpSites, &s->dump_sites_fd_},
-                          {pins::kDumpRequest, &s->dump_request_fd_}}) {
+                          {pins::kDumpRequest, &s->dump_request_fd_},
+                          {pins::kDumpOutput, &s->dump_output_fd_},
+                          {pins::kDumpProgram, &s->dump_program_fd_}}) {
     if (auto st = get(name, *fd); !st) {
       if (state_fd >= 0) close(state_fd);
       return st.error();
@@ -122,15 +127,18 @@ Result<std::unique_ptr<PinnedState>> PinnedState::open(const std::string &dir) {
                                 "the site counters");
   if (!stats) return stats.error();
   s->site_stats_ = std::move(*stats);
-  auto keys = MappedArray::map(s->live_keys_fd_, sizeof(pt_live_bucket) * s->state_.live_buckets, "the live table");
-  if (!keys) return keys.error();
-  s->live_keys_ = std::move(*keys);
+  if (!s->hash_live_table()) {
+    auto keys = MappedArray::map(s->live_keys_fd_, sizeof(pt_live_bucket) * s->state_.live_buckets, "the live table");
+    if (!keys) return keys.error();
+    s->live_keys_ = std::move(*keys);
+  }
   return s;
 }
 
 PinnedState::~PinnedState() {
-  for (int fd : {sites_fd_, stats_fd_, counters_fd_, live_keys_fd_, live_entries_fd_, stacks_fd_, stack_stats_fd_,
-                 hit_events_fd_, poolhittag_fd_, stacktags_fd_, dump_sites_fd_, dump_request_fd_})
+  for (int fd : {sites_fd_, stats_fd_, counters_fd_, live_keys_fd_, live_entries_fd_, live_hash_fd_, stacks_fd_,
+                 stack_stats_fd_, hit_events_fd_, poolhittag_fd_, stacktags_fd_, dump_request_fd_, dump_output_fd_,
+                 dump_program_fd_})
     if (fd >= 0) close(fd);
 }
 
@@ -151,11 +159,55 @@ pt_counters PinnedState::counters() const {
 }
 
 uint64_t PinnedState::live_used() const {
+  uint64_t used = 0;
+  if (hash_live_table()) {
+    (void)for_each_live([&](const pt_live_entry &) { ++used; });
+    return used;
+  }
   const auto *keys = static_cast<const uint64_t *>(live_keys_.data());
   uint64_t slots = static_cast<uint64_t>(state_.live_buckets) * PT_BUCKET_SLOTS;
-  uint64_t used = 0;
   for (uint64_t i = 0; i < slots; ++i) used += keys[i] != 0;
   return used;
+}
+
+Status PinnedState::for_each_live(const std::function<void(const pt_live_entry &)> &each) const {
+  if (hash_live_table()) {
+    // copied in batches: a hash map cannot be mapped
+    constexpr uint32_t kBatch = 4096;
+    std::vector<uint64_t> keys(kBatch);
+    std::vector<pt_live_entry> values(kBatch);
+    uint64_t in_batch = 0, out_batch = 0;
+    for (bool first = true;; first = false) {
+      uint32_t count = kBatch;
+      int err = bpf_map_lookup_batch(live_hash_fd_, first ? nullptr : &in_batch, &out_batch, keys.data(),
+                                     values.data(), &count, nullptr);
+      int saved = errno;
+      for (uint32_t i = 0; i < count && i < kBatch; ++i)
+        if (values[i].addr == keys[i]) each(values[i]);
+      if (err != 0) {
+        if (saved == ENOENT) return Ok{};
+        return error_from_errno("cannot read the live table", saved);
+      }
+      in_batch = out_batch;
+    }
+  }
+  uint64_t slots = static_cast<uint64_t>(state_.live_buckets) * PT_BUCKET_SLOTS;
+  if (live_entries_.data() == nullptr) {
+    auto m = MappedArray::map(live_entries_fd_, slots * sizeof(pt_live_entry), "the live entries");
+    if (!m) return m.error();
+    live_entries_ = std::move(*m);
+  }
+  const auto *keys = static_cast<const uint64_t *>(live_keys_.data());
+  const auto *entries = static_cast<const pt_live_entry *>(live_entries_.data());
+  for (uint64_t i = 0; i < slots; ++i) {
+    uint64_t key = keys[i];
+    if (key == 0) continue;
+    pt_live_entry e = entries[i];
+    // torn or reused while read: the entry's copy of the key must agree
+    if (e.addr != key || keys[i] != key) continue;
+    each(e);
+  }
+  return Ok{};
 }
 
 std::vector<ProgramInfo> PinnedState::programs() const {
@@ -178,6 +230,7 @@ std::vector<ProgramInfo> PinnedState::programs() const {
         uint32_t plen = sizeof(prog);
         if (bpf_obj_get_info_by_fd(prog_fd, &prog, &plen) == 0) {
           info.id = prog.id;
+          info.program = prog.name;
           info.recursion_misses = prog.recursion_misses;
           info.run_count = prog.run_cnt;
         }
@@ -274,7 +327,10 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
   snap.losses.stack_errors = c.v[PT_CNT_STACK_ERRORS] + c.v[PT_CNT_STACK_FAILED];
   snap.losses.no_caller = c.v[PT_CNT_NO_CALLER];
   snap.free_unmatched = c.v[PT_CNT_FREE_UNMATCHED];
-  for (const auto &p : programs()) snap.losses.recursion_misses += p.recursion_misses;
+  // one program may serve several tracepoints: count each program once
+  std::set<uint32_t> counted;
+  for (const auto &p : programs())
+    if (counted.insert(p.id).second) snap.losses.recursion_misses += p.recursion_misses;
   return snap;
 }
 
@@ -296,23 +352,10 @@ model::SiteSample PinnedState::describe_site(uint32_t slot) const {
 }
 
 Result<std::vector<model::LiveAllocation>> PinnedState::live(const std::function<bool(uint32_t site)> &want) const {
-  uint64_t slots = static_cast<uint64_t>(state_.live_buckets) * PT_BUCKET_SLOTS;
-  if (live_entries_.data() == nullptr) {
-    auto m = MappedArray::map(live_entries_fd_, slots * sizeof(pt_live_entry), "the live entries");
-    if (!m) return m.error();
-    live_entries_ = std::move(*m);
-  }
   const uint64_t now_ns = monotonic_now_ns();
-  const auto *keys = static_cast<const uint64_t *>(live_keys_.data());
-  const auto *entries = static_cast<const pt_live_entry *>(live_entries_.data());
   std::vector<model::LiveAllocation> out;
-  for (uint64_t i = 0; i < slots; ++i) {
-    uint64_t key = keys[i];
-    if (key == 0) continue;
-    pt_live_entry e = entries[i];
-    // torn or reused while read: the entry's copy of the key must agree
-    if (e.addr != key || keys[i] != key) continue;
-    if (!want(e.site)) continue;
+  auto st = for_each_live([&](const pt_live_entry &e) {
+    if (!want(e.site)) return;
     model::LiveAllocation a;
     a.address = e.addr;
     a.size = e.size;
@@ -323,7 +366,8 @@ Result<std::vector<model::LiveAllocation>> PinnedState::live(const std::function
     a.site = e.site;
     a.stack_id = e.stack_id;
     out.push_back(std::move(a));
-  }
+  });
+  if (!st) return st.error();
   return out;
 }
 
@@ -360,40 +404,46 @@ Result<std::vector<std::pair<uint32_t, pt_stack_stats>>> PinnedState::stack_coun
   return out;
 }
 
-Result<std::map<uint64_t, std::vector<uint8_t>>> PinnedState::dump(const std::vector<uint32_t> &sites,
+Result<std::map<uint64_t, std::vector<uint8_t>>> PinnedState::dump(const std::vector<uint64_t> &addresses,
                                                                    uint32_t bytes) const {
   std::map<uint64_t, std::vector<uint8_t>> out;
-  pt_dump_request req{std::min<uint32_t>(bytes, PT_MAX_DUMP_BYTES), 0};
-  uint32_t zero = 0, one = 1;
-  if (bpf_map_update_elem(dump_request_fd_, &zero, &req, BPF_ANY) != 0)
-    return error_from_errno("cannot write the dump request");
-  for (uint32_t s : sites)
-    if (bpf_map_update_elem(dump_sites_fd_, &s, &one, BPF_ANY) != 0) return error_from_errno("cannot select sites");
-  std::string path = pins::path(dir_, pins::kDumpIterator);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  std::string data;
-  int err = 0;
-  if (fd < 0) {
-    err = errno;
-  } else {
-    char buf[1 << 16];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) data.append(buf, static_cast<size_t>(n));
-    if (n < 0) err = errno;
-    close(fd);
+  // the request and output maps are shared: one dump at a time
+  int lock_fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock_fd < 0 || flock(lock_fd, LOCK_EX) != 0) {
+    int err = errno;
+    if (lock_fd >= 0) close(lock_fd);
+    return error_from_errno("cannot lock " + dir_ + " for a dump", err);
   }
-  for (uint32_t s : sites) bpf_map_update_elem(dump_sites_fd_, &s, &zero, BPF_ANY);
-  if (err != 0) return error_from_errno("cannot run the dump iterator " + path, err);
-  size_t pos = 0;
-  while (pos + sizeof(pt_dump_record) <= data.size()) {
-    pt_dump_record rec;
-    std::memcpy(&rec, data.data() + pos, sizeof rec);
-    pos += sizeof rec;
-    if (pos + rec.bytes > data.size()) break;
-    out[rec.addr].assign(data.begin() + static_cast<std::ptrdiff_t>(pos),
-                         data.begin() + static_cast<std::ptrdiff_t>(pos + rec.bytes));
-    pos += rec.bytes;
+  Status status = Ok{};
+  auto record = std::make_unique<pt_dump_record>();
+  uint32_t zero = 0;
+  for (size_t done = 0; done < addresses.size() && status;) {
+    pt_dump_request req{};
+    uint32_t n = static_cast<uint32_t>(std::min<size_t>(PT_DUMP_BATCH, addresses.size() - done));
+    std::copy_n(addresses.begin() + static_cast<std::ptrdiff_t>(done), n, req.addr);
+    if (bpf_map_update_elem(dump_request_fd_, &zero, &req, BPF_ANY) != 0) {
+      status = error_from_errno("cannot write the dump request");
+      break;
+    }
+    uint64_t args[2] = {n, std::min<uint32_t>(bytes, PT_MAX_DUMP_BYTES)};
+    LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = args, .ctx_size_in = sizeof(args));
+    if (bpf_prog_test_run_opts(dump_program_fd_, &run) != 0) {
+      status = error_from_errno("cannot run the dump program (BPF_PROG_TEST_RUN)");
+      break;
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      if (bpf_map_lookup_elem(dump_output_fd_, &i, record.get()) != 0) {
+        status = error_from_errno("cannot read the dumped objects");
+        break;
+      }
+      if (!record->live || record->addr != req.addr[i]) continue;
+      out[record->addr].assign(record->data, record->data + std::min<uint32_t>(record->bytes, PT_MAX_DUMP_BYTES));
+    }
+    done += n;
   }
+  flock(lock_fd, LOCK_UN);
+  close(lock_fd);
+  if (!status) return status.error();
   return out;
 }
 

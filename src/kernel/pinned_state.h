@@ -17,7 +17,8 @@
 namespace pooltag::kernel {
 
 struct ProgramInfo {
-  std::string name;
+  std::string name;        // the tracepoint it is attached to
+  std::string program;     // the program (as the kernel names it: 15 characters at most)
   uint32_t id = 0;
   uint64_t recursion_misses = 0;
   uint64_t run_count = 0;  // 0 unless kernel.bpf_stats_enabled
@@ -67,9 +68,11 @@ class PinnedState {
   std::vector<uint64_t> stack(int32_t stack_id) const;
   // Per-stack counters (allocs, frees, bytes, the site), by stack id.
   Result<std::vector<std::pair<uint32_t, pt_stack_stats>>> stack_counts() const;
-  // Reads the first `bytes` bytes of every live object of `sites` through the
-  // dump iterator: address -> bytes. Objects freed meanwhile are absent.
-  Result<std::map<uint64_t, std::vector<uint8_t>>> dump(const std::vector<uint32_t> &sites, uint32_t bytes) const;
+  // Reads the first `bytes` bytes of each live object at `addresses` with
+  // the pinned dump program: address -> bytes. Objects freed meanwhile are
+  // absent. Concurrent dumps take turns (a lock on the pin directory).
+  Result<std::map<uint64_t, std::vector<uint8_t>>> dump(const std::vector<uint64_t> &addresses,
+                                                        uint32_t bytes) const;
 
   // The pinned tag selectors: the hit tag (PoolHitTag) and the stack tags.
   enum class Selector { HitTag, StackTags };
@@ -90,10 +93,13 @@ class PinnedState {
   pt_state state_{};
   model::SiteSample describe_site(uint32_t slot) const;
   int selector_fd(Selector which) const { return which == Selector::HitTag ? poolhittag_fd_ : stacktags_fd_; }
+  bool hash_live_table() const { return (state_.flags & PT_STATE_HASH_LIVE_TABLE) != 0; }
+  // Calls `each` with every live entry whose key it could read consistently.
+  Status for_each_live(const std::function<void(const pt_live_entry &)> &each) const;
 
   int sites_fd_ = -1, stats_fd_ = -1, counters_fd_ = -1, live_keys_fd_ = -1, live_entries_fd_ = -1;
-  int stacks_fd_ = -1, stack_stats_fd_ = -1, hit_events_fd_ = -1, poolhittag_fd_ = -1, stacktags_fd_ = -1;
-  int dump_sites_fd_ = -1, dump_request_fd_ = -1;
+  int live_hash_fd_ = -1, stacks_fd_ = -1, stack_stats_fd_ = -1, hit_events_fd_ = -1, poolhittag_fd_ = -1;
+  int stacktags_fd_ = -1, dump_request_fd_ = -1, dump_output_fd_ = -1, dump_program_fd_ = -1;
   MappedArray sites_, site_stats_, live_keys_;
   mutable MappedArray live_entries_;  // mapped on first use: 48 bytes a slot
 };

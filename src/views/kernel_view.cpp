@@ -1,0 +1,120 @@
+#include "views/kernel_view.h"
+
+#include <fmt/format.h>
+
+namespace pooltag::views {
+
+namespace {
+
+// The program chosen for a tracepoint, "" when none.
+std::string program_for(const kernel::TaggingPlan &plan, std::string_view tracepoint) {
+  for (const auto &p : plan.pools)
+    for (const auto &a : p.attachments)
+      if (a.tracepoint == tracepoint) return a.program;
+  return "";
+}
+
+}  // namespace
+
+std::vector<Capability> capabilities(const kernel::KernelFeatures &kernel, const kernel::TaggingPlan &plan,
+                                     model::PoolSet enabled) {
+  std::vector<Capability> out;
+  for (const auto &p : plan.pools) {
+    Capability c{fmt::format("{} pool", model::pool_name(p.pool)), enabled.has(p.pool), ""};
+    if (c.on)
+      c.detail = p.note;
+    else if (!p.on && p.requested)
+      c.detail = p.reason;
+    else if (!p.on && !p.reason.empty())
+      c.detail = p.reason + "; not asked for";
+    else
+      c.detail = fmt::format("not asked for (--pools {})", model::pool_name(p.pool));
+    out.push_back(std::move(c));
+  }
+  out.push_back({"bucket live table", !plan.hash_live_table,
+                 plan.hash_live_table ? "no BPF atomics (Linux 5.12+): the live table is a hash map, which costs more"
+                                      : ""});
+  const auto &ring = kernel.probe(kernel::Feature::RingBuffer);
+  out.push_back({"hit events", ring.available, ring.available ? "" : "no BPF ring buffer (Linux 5.8+): " + ring.detail});
+  const auto &run = kernel.probe(kernel::Feature::TestRun);
+  out.push_back({"object dumps (find --dump)", run.available,
+                 run.available ? "" : "no BPF_PROG_TEST_RUN for raw_tp (Linux 5.10+): " + run.detail});
+  out.push_back({"exact bulk frees", false,
+                 "kmem_cache_free_bulk and kfree_bulk fire no tracepoint: their objects are retired when the address "
+                 "is allocated again (counted as implicit frees)"});
+  return out;
+}
+
+std::string capability_text(const std::vector<Capability> &caps) {
+  std::string out;
+  for (const auto &c : caps)
+    out += fmt::format("  {:<28} {:<3}{}\n", c.name, c.on ? "on" : "off", c.detail.empty() ? "" : "  " + c.detail);
+  return out;
+}
+
+nlohmann::json capability_json(const std::vector<Capability> &caps) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto &c : caps) {
+    nlohmann::json j = {{"name", c.name}, {"on", c.on}};
+    if (!c.detail.empty()) j["detail"] = c.detail;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+std::string check_text(const kernel::KernelFeatures &kernel, const kernel::TaggingPlan &plan) {
+  std::string out;
+  out += fmt::format("kernel:          {}\n", kernel.release);
+  out += fmt::format("BTF:             {}\n", kernel.btf ? "yes (/sys/kernel/btf/vmlinux)" : "no: " + kernel.btf_detail);
+  out += "tracepoints:\n";
+  for (auto name : kernel::tracepoint_names()) {
+    const auto *tp = kernel.tracepoint(name);
+    std::string prog = program_for(plan, name);
+    out += fmt::format("  {:<24} {}\n", name,
+                       tp ? tp->text() + (prog.empty() ? "" : "  -> " + prog) : std::string("absent"));
+  }
+  out += "BPF features:\n";
+  for (const auto &f : kernel::feature_table()) {
+    const auto &p = kernel.probe(f.feature);
+    out += fmt::format("  {:<24} {:<4}{}  ({})\n", f.name, p.available ? "yes" : "no",
+                       p.available || p.detail.empty() ? "" : " " + p.detail,
+                       f.since.empty() ? std::string(f.use) : fmt::format("{}+: {}", f.since, f.use));
+  }
+  out += "pooltag on this kernel:\n";
+  out += capability_text(capabilities(kernel, plan, plan.enabled()));
+  if (plan.fatal.empty())
+    out += fmt::format("tagging can work: pools {}\n", plan.enabled().to_string());
+  else
+    out += fmt::format("tagging cannot work: {}\n", plan.fatal);
+  return out;
+}
+
+nlohmann::json check_json(const kernel::KernelFeatures &kernel, const kernel::TaggingPlan &plan) {
+  nlohmann::json tracepoints = nlohmann::json::object();
+  for (auto name : kernel::tracepoint_names()) {
+    const auto *tp = kernel.tracepoint(name);
+    nlohmann::json j = {{"present", tp != nullptr}};
+    if (tp) j["prototype"] = tp->params;
+    if (auto prog = program_for(plan, name); !prog.empty()) j["program"] = prog;
+    tracepoints[std::string(name)] = std::move(j);
+  }
+  nlohmann::json features = nlohmann::json::object();
+  for (const auto &f : kernel::feature_table()) {
+    const auto &p = kernel.probe(f.feature);
+    nlohmann::json j = {{"available", p.available}, {"since", f.since}, {"use", f.use}};
+    if (!p.detail.empty()) j["detail"] = p.detail;
+    features[std::string(f.name)] = std::move(j);
+  }
+  return {{"release", kernel.release},
+          {"btf", kernel.btf},
+          {"tracepoints", tracepoints},
+          {"features", features},
+          {"live_table", plan.hash_live_table ? "hash" : "buckets"},
+          {"capabilities", capability_json(capabilities(kernel, plan, plan.enabled()))},
+          {"messages", plan.messages(kernel.release)},
+          {"can_tag", plan.fatal.empty()},
+          {"pools", plan.enabled().to_string()},
+          {"error", plan.fatal.empty() ? nlohmann::json(nullptr) : nlohmann::json(plan.fatal)}};
+}
+
+}  // namespace pooltag::views

@@ -1,0 +1,32 @@
+// What the kernel offers and what pooltag does with it, rendered for
+// `pooltag check` (everything) and `pooltag status` (the capabilities).
+// Plain data in (kernel/features.h, kernel/plan.h hold no libbpf types).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "kernel/features.h"
+#include "kernel/plan.h"
+
+namespace pooltag::views {
+
+// One capability: a pool or a feature, on or off, and why.
+struct Capability {
+  std::string name;
+  bool on = false;
+  std::string detail;
+};
+
+// `enabled`: the pools tagging runs with (status), or the plan's (check).
+std::vector<Capability> capabilities(const kernel::KernelFeatures &kernel, const kernel::TaggingPlan &plan,
+                                     model::PoolSet enabled);
+
+std::string capability_text(const std::vector<Capability> &caps);  // one line each, indented
+nlohmann::json capability_json(const std::vector<Capability> &caps);
+
+std::string check_text(const kernel::KernelFeatures &kernel, const kernel::TaggingPlan &plan);
+nlohmann::json check_json(const kernel::KernelFeatures &kernel, const kernel::TaggingPlan &plan);
+
+}  // namespace pooltag::views
