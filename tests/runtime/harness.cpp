@@ -1,5 +1,9 @@
 #include "harness.h"
 
+#include <fstream>
+#include <map>
+#include <set>
+
 #include <bpf/btf.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -221,11 +225,75 @@ void RootOnly::SetUp() {
   }
 }
 
+namespace {
+// Why the suite's enable failed ("" = it did not): a fatal failure inside
+// SetUpTestSuite shows every test of the suite as skipped, so each test
+// fails on its own instead (EnabledTagging::SetUp).
+std::string g_suite_setup_error;
+std::string g_suite_enable_output;
+}  // namespace
+
+const nlohmann::json &kernel_check(const std::string &pools) {
+  static std::map<std::string, nlohmann::json> cache;
+  auto it = cache.find(pools);
+  if (it != cache.end()) return it->second;
+  auto r = run_pooltag({"check", "--json", "--pools", pools});
+  nlohmann::json j = nlohmann::json::object();
+  try {
+    j = nlohmann::json::parse(r.out);
+  } catch (const std::exception &e) {
+    ADD_FAILURE() << "pooltag check --json is not JSON (exit " << r.exit_code << "): " << r.out << r.err;
+  }
+  return cache.emplace(pools, std::move(j)).first->second;
+}
+
+bool kernel_tags(const std::string &pool) {
+  const nlohmann::json capabilities = kernel_check().value("capabilities", nlohmann::json::array());
+  for (const auto &c : capabilities)
+    if (c.value("name", "") == pool + " pool") return c.value("on", false);
+  return false;
+}
+
+size_t kernel_tracepoints(const std::string &pools) {
+  size_t n = 0;
+  const nlohmann::json tracepoints = kernel_check(pools).value("tracepoints", nlohmann::json::object());
+  for (const auto &[name, tp] : tracepoints.items()) n += tp.contains("program");
+  return n;
+}
+
+const std::string &suite_enable_output() { return g_suite_enable_output; }
+
+std::string first_kernel_function(const std::vector<std::string> &candidates) {
+  std::ifstream in("/proc/kallsyms");
+  std::set<std::string> names;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto sp = line.rfind(' ');
+    if (sp == std::string::npos) continue;
+    std::string name = line.substr(sp + 1);
+    if (auto tab = name.find('\t'); tab != std::string::npos) name.resize(tab);  // module symbols
+    if (auto dot = name.find('.'); dot != std::string::npos) name.resize(dot);
+    names.insert(name);
+  }
+  for (const auto &c : candidates)
+    if (names.count(c)) return c;
+  return "";
+}
+
 void EnabledTagging::SetUpTestSuite() {
+  g_suite_setup_error.clear();
   if (!running_as_root()) return;
   remove_stale_test_pins();
   auto r = run_pooltag({"enable"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  g_suite_enable_output = r.out;
+  if (r.exit_code != 0)
+    g_suite_setup_error = "pooltag enable failed (exit " + std::to_string(r.exit_code) + "): " + r.err + r.out;
+}
+
+void EnabledTagging::SetUp() {
+  RootOnly::SetUp();
+  if (IsSkipped() || HasFatalFailure()) return;
+  if (!g_suite_setup_error.empty()) FAIL() << g_suite_setup_error;
 }
 
 void EnabledTagging::TearDownTestSuite() {

@@ -67,6 +67,21 @@ size_t kernel_struct_size(const std::string &name);
 // The kmalloc cache size that an allocation of `size` bytes comes from.
 size_t kmalloc_size(size_t size);
 
+// What `pooltag check --json --pools POOLS` says of this kernel (cached per
+// process): the runtime tests expect what the plan promises here, so the
+// same tests run on every kernel of the matrix (tests/kernels).
+const nlohmann::json &kernel_check(const std::string &pools = "slab,percpu,vmalloc");
+bool kernel_tags(const std::string &pool);  // the default enable tags this pool here
+// Tracepoints that get a program with these pools.
+size_t kernel_tracepoints(const std::string &pools = "slab,percpu,vmalloc");
+// What the suite's `pooltag enable` printed (EnabledTagging).
+const std::string &suite_enable_output();
+
+// The first of `candidates` that is a function of the running kernel
+// (compiler clones such as name.isra.0 count): the tag an allocation is
+// charged to where inlining differs between kernels. "" when none is.
+std::string first_kernel_function(const std::vector<std::string> &candidates);
+
 // Polls `predicate` every 50 ms until it holds or `timeout_ms` passes.
 bool eventually(const std::function<bool()> &predicate, int timeout_ms = 5000);
 
@@ -83,6 +98,7 @@ class EnabledTagging : public RootOnly {
  protected:
   static void SetUpTestSuite();
   static void TearDownTestSuite();
+  void SetUp() override;  // fails (not skips) when the suite's enable failed
 };
 
 bool running_as_root();
