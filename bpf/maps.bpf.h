@@ -7,6 +7,8 @@
 #ifndef POOLTAG_MAPS_BPF_H
 #define POOLTAG_MAPS_BPF_H
 
+#define ENOENT 2
+#define EBUSY 16
 #define EEXIST 17
 #define ENOMEM 12
 

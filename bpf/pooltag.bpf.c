@@ -347,15 +347,17 @@ int pt_dump(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	for (__u32 i = 0; i < PT_DUMP_BATCH; i++) {
 		struct pt_dump_record *rec;
+		__u32 key = i, n;
 		__u64 addr;
-		__u32 n;
 
 		if (i >= count)
 			break;
-		rec = bpf_map_lookup_elem(&dump_output, &i);
+		/* its own key: a variable whose address goes to a helper lives
+		 * on the stack, and older verifiers lose its bound there */
+		rec = bpf_map_lookup_elem(&dump_output, &key);
 		if (!rec)
 			break;
-		addr = req->addr[i];
+		addr = req->addr[i & (PT_DUMP_BATCH - 1)];
 		rec->addr = addr;
 		rec->bytes = 0;
 		rec->live = 0;

@@ -109,6 +109,9 @@ enum pt_counter {
 	PT_CNT_STACK_FAILED,     /* stack walks for stored stacks that failed otherwise */
 	PT_CNT_HIT_EVENTS,       /* hit events delivered to the ring buffer */
 	PT_CNT_HIT_DROPS,        /* hit events lost: ring buffer full */
+	PT_CNT_LIVE_BUSY,        /* allocations not tracked: the hash live table's bucket was
+				    locked by the update this program interrupted (kernels
+				    without BPF atomics) */
 	PT_CNT_COUNT,
 };
 

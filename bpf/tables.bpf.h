@@ -438,7 +438,9 @@ __noinline int pt_reenter_legacy(__u64 addr, __u64 size, __u32 site, __s32 stack
 
 	if (!old || !st)
 		return 0;
-	charge_free(old->site, old->size, old->stack_id, true);
+	/* addr 0: a free already charged whose delete the map refused (busy) */
+	if (old->addr == addr)
+		charge_free(old->site, old->size, old->stack_id, true);
 	fill_entry_legacy(&e, addr, size, site, stack_id);
 	if (bpf_map_update_elem(&live_hash, &addr, &e, BPF_ANY) == 0)
 		count_allocation(size, site, stack_id, st);
@@ -449,7 +451,7 @@ static __always_inline void track_alloc_legacy(__u64 addr, __u64 size, __u32 sit
 {
 	struct pt_site_stats *st;
 	struct pt_live_entry e = {};
-	long err;
+	int err;
 
 	if (!addr)
 		return;
@@ -457,7 +459,9 @@ static __always_inline void track_alloc_legacy(__u64 addr, __u64 size, __u32 sit
 	if (!st)
 		return;
 	fill_entry_legacy(&e, addr, size, site, stack_id);
-	err = bpf_map_update_elem(&live_hash, &addr, &e, BPF_NOEXIST);
+	/* as an int: 5.10 hands the map's error back in the low 32 bits only
+	 * (-EEXIST arrived as 4294967279) */
+	err = (int)bpf_map_update_elem(&live_hash, &addr, &e, BPF_NOEXIST);
 	if (err == 0) {
 		count_allocation(size, site, stack_id, st);
 	} else if (err == -EEXIST) {
@@ -465,7 +469,9 @@ static __always_inline void track_alloc_legacy(__u64 addr, __u64 size, __u32 sit
 	} else {
 		__sync_fetch_and_add(&st->untracked, 1);
 		__sync_fetch_and_add(&st->untracked_bytes, size);
-		count(PT_CNT_LIVE_FULL);
+		/* -EBUSY: this program interrupted an update of the same bucket
+		 * lock on this CPU; else the table is full */
+		count(err == -EBUSY ? PT_CNT_LIVE_BUSY : PT_CNT_LIVE_FULL);
 	}
 }
 
@@ -474,6 +480,7 @@ static __always_inline __u64 track_free_legacy(__u64 addr)
 	struct pt_live_entry *e;
 	__u32 site, size, flags = 0;
 	__s32 stack_id;
+	int err;
 
 	if (!addr)
 		return 0;
@@ -485,8 +492,14 @@ static __always_inline __u64 track_free_legacy(__u64 addr)
 	site = e->site;
 	size = e->size;
 	stack_id = e->stack_id;
-	if (bpf_map_delete_elem(&live_hash, &addr) != 0)
+	if (e->addr != addr)
+		return 0; /* freed already, its delete refused (below) */
+	err = (int)bpf_map_delete_elem(&live_hash, &addr);
+	if (err == -ENOENT)
 		return 0; /* a racing free of the same address won */
+	if (err != 0)
+		e->addr = 0; /* busy (see track_alloc_legacy): dead from now on,
+				readers and the next allocation there skip it */
 	charge_free(site, size, stack_id, false);
 	if (poolhittag.active) {
 		struct pt_site *s = bpf_map_lookup_elem(&sites, &site);

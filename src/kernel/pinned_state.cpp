@@ -321,6 +321,7 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
   snap.losses.stack_full = c.v[PT_CNT_STACK_FULL];
   snap.losses.hit_drops = c.v[PT_CNT_HIT_DROPS];
   snap.losses.untracked = c.v[PT_CNT_LIVE_FULL];
+  snap.losses.table_busy = c.v[PT_CNT_LIVE_BUSY];
   snap.losses.implicit_frees = c.v[PT_CNT_IMPLICIT_FREES];
   snap.losses.site_overflow = c.v[PT_CNT_SITE_OVERFLOW];
   // walks that failed: for attribution (vmalloc, page) and for stored stacks

@@ -93,6 +93,7 @@ struct HitEvent {
 // non-zero; nothing is dropped silently.
 struct Losses {
   uint64_t untracked = 0;         // allocations not tracked: live table full
+  uint64_t table_busy = 0;        // allocations not tracked: hash live table busy (no BPF atomics)
   uint64_t implicit_frees = 0;    // frees without an event (bulk free paths)
   uint64_t site_overflow = 0;     // allocations charged to <site table full>
   uint64_t recursion_misses = 0;  // program runs the kernel skipped (nested tracepoints)

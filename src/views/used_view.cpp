@@ -55,6 +55,10 @@ std::vector<std::string> loss_lines(const model::Losses &l) {
   if (l.untracked)
     out.push_back(fmt::format("{} allocations untracked: live table full (enable with a larger --max-live)",
                               format_count(l.untracked)));
+  if (l.table_busy)
+    out.push_back(fmt::format("{} allocations untracked: the hash live table was busy (an update interrupted on the "
+                              "same CPU; kernels without BPF atomics)",
+                              format_count(l.table_busy)));
   if (l.implicit_frees)
     out.push_back(fmt::format("{} frees without an event (bulk free paths), counted when the address was reused",
                               format_count(l.implicit_frees)));
@@ -83,7 +87,8 @@ std::vector<std::string> loss_lines(const model::Losses &l) {
 }
 
 nlohmann::json losses_json(const model::Losses &l) {
-  return {{"untracked", l.untracked},           {"implicit_frees", l.implicit_frees},
+  return {{"untracked", l.untracked},           {"table_busy", l.table_busy},
+          {"implicit_frees", l.implicit_frees},
           {"site_overflow", l.site_overflow},   {"recursion_misses", l.recursion_misses},
           {"stack_errors", l.stack_errors},     {"no_caller", l.no_caller},
           {"stack_collisions", l.stack_collisions}, {"stack_full", l.stack_full},
