@@ -146,8 +146,12 @@ std::vector<std::string> TaggingPlan::messages(const std::string &release) const
   std::vector<std::string> out;
   for (const auto &p : pools) {
     auto name = model::pool_name(p.pool);
-    if (p.requested && !p.on)
-      out.push_back(fmt::format("{} pool: {} ({}); {} allocations are not tagged", name, p.reason, release, name));
+    if (p.requested && !p.on) {
+      // "this kernel has no ..." names the kernel
+      std::string reason = p.reason;
+      if (reason.rfind("this kernel ", 0) == 0) reason.insert(11, " (" + release + ")");
+      out.push_back(fmt::format("{} pool: {}; {} allocations are not tagged", name, reason, name));
+    }
     else if (p.on && !p.note.empty())
       out.push_back(fmt::format("{} pool: {}", name, p.note));
   }
@@ -184,14 +188,13 @@ TaggingPlan plan_tagging(const KernelFeatures &kernel, model::PoolSet requested)
   plan_percpu(kernel, legacy, {plan.pool(Pool::Percpu)});
   plan_vmalloc(kernel, legacy, {plan.pool(Pool::Vmalloc)});
   plan_page(kernel, legacy, {plan.pool(Pool::Page)});
-  if (!plan.fatal.empty()) {
+  if (plan.fatal.empty() && plan.pool(Pool::Slab).requested && !plan.pool(Pool::Slab).on)
+    plan.fatal = "slab pool: " + plan.pool(Pool::Slab).reason;
+  if (!plan.fatal.empty())
     for (auto &p : plan.pools) {
       p.on = false;
       p.attachments.clear();
     }
-  } else if (plan.pool(Pool::Slab).requested && !plan.pool(Pool::Slab).on) {
-    plan.fatal = "slab pool: " + plan.pool(Pool::Slab).reason;
-  }
   return plan;
 }
 
