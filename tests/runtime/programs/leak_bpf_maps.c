@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,7 +30,10 @@ int main(int argc, char **argv)
 	int n = argc > 2 ? atoi(argv[2]) : 100;
 	int *fds = calloc(n, sizeof(int));
 
-	if (!fds || raise_fd_limit(n + 64) != 0) {
+	/* before 5.11 BPF maps are charged to RLIMIT_MEMLOCK, not the memcg */
+	struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+
+	if (!fds || raise_fd_limit(n + 64) != 0 || setrlimit(RLIMIT_MEMLOCK, &unlimited) != 0) {
 		perror("leak_bpf_maps: setup");
 		return 1;
 	}
