@@ -10,8 +10,9 @@ packages=(cmake make g++ gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev
           # systemd unit check, the .deb's Depends
           scdoc groff-base man-db systemd dpkg-dev file
           # the kernel-matrix tier (tests/kernels): Debian kernels under qemu,
-          # an initramfs of busybox and the kernel's own modules
-          qemu-system-x86 busybox-static cpio xz-utils zstd kmod)
+          # an initramfs of busybox and the kernel's own modules; the README's
+          # kernel table made from what it saw (kernel_table.py)
+          qemu-system-x86 busybox-static cpio xz-utils zstd kmod python3)
 packages+=("$@")
 missing=()
 for p in "${packages[@]}"; do
