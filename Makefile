@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine, as root:
 #   make run   installs what is missing, builds, enables tagging, starts the live view
 #   make test  installs what is missing, builds, runs every test
+#   make kernel-table  runs the kernel matrix and rewrites README's kernel table
 #   make bench installs what is missing (and bpftrace, BCC), builds bench/,
 #              measures pooltag's overhead (docs/performance.md)
 # Installing (docs/install.md):
@@ -9,7 +10,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test bench clean install deb
+.PHONY: all deps build run test bench clean install deb kernel-table
 
 all: build
 
@@ -26,6 +27,12 @@ run: build
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure
+
+# The README's table of supported kernels, from the kernel matrix's logs
+# (build/kernels/*.log, written by `ctest -L kernels`, run here first).
+kernel-table: build
+	@ctest --test-dir $(BUILD) -L kernels -E kernels.readme --output-on-failure
+	@python3 tests/kernels/kernel_table.py $(BUILD)/kernels README.md
 
 # The overhead benchmark: bpftrace is its external reference, BCC is there to
 # show whether its memleak runs on this kernel. Results: bench/results/*.json.
