@@ -12,7 +12,10 @@ packages=(cmake make g++ gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev
           # the kernel-matrix tier (tests/kernels): Debian kernels under qemu,
           # an initramfs of busybox and the kernel's own modules; the README's
           # kernel table made from what it saw (kernel_table.py)
-          qemu-system-x86 busybox-static cpio xz-utils zstd kmod python3)
+          qemu-system-x86 busybox-static cpio xz-utils zstd kmod python3
+          # pooltag export (docs/export.md): its HTTP server; Prometheus and
+          # promtool for the rules' tests and the end-to-end scrape test
+          libcpp-httplib-dev prometheus)
 packages+=("$@")
 missing=()
 for p in "${packages[@]}"; do
