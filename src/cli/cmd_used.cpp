@@ -29,13 +29,6 @@ struct UsedArgs {
   bool json = false;
 };
 
-Status check_pattern(const std::string &p) {
-  if (p.empty()) return Error{"empty tag pattern", kExitUsage};
-  for (char c : p)
-    if (static_cast<unsigned char>(c) < 0x20) return Error{fmt::format("bad tag pattern '{}'", p), kExitUsage};
-  return Ok{};
-}
-
 Result<model::Snapshot> take_snapshot(const UsedArgs &args, Context &ctx) {
   if (!args.replay_file.empty()) {
     std::ifstream in(args.replay_file);
@@ -74,9 +67,9 @@ Runner add_used(CLI::App &app, Context &ctx) {
                   "Read a recorded event stream instead of the kernel (see docs/replay.md)");
   return [args, &ctx]() {
     for (const auto &p : args->patterns)
-      if (auto st = check_pattern(p); !st) return report(st.error());
+      if (auto st = check_tag_pattern(p); !st) return report(st.error());
     for (const auto &p : args->exclude)
-      if (auto st = check_pattern(p); !st) return report(st.error());
+      if (auto st = check_tag_pattern(p); !st) return report(st.error());
     auto sort = model::parse_sort_key(args->sort);
     if (!sort) return report(Error{fmt::format("unknown sort key '{}' (tag, allocs, frees, diff, bytes)", args->sort),
                                    kExitUsage});

@@ -13,6 +13,13 @@ void add_tag_options(CLI::App *cmd, TagArgs &args) {
   cmd->add_option("--tags", args.tags_file, "Tag file (pooltag.txt format: TAG - OWNER - Description)");
 }
 
+Status check_tag_pattern(const std::string &p) {
+  if (p.empty()) return Error{"empty tag pattern", kExitUsage};
+  for (char c : p)
+    if (static_cast<unsigned char>(c) < 0x20) return Error{fmt::format("bad tag pattern '{}'", p), kExitUsage};
+  return Ok{};
+}
+
 Result<std::optional<model::Pool>> parse_pool_option(const std::string &text) {
   if (text.empty()) return std::optional<model::Pool>{};
   auto pool = model::parse_pool(text);

@@ -23,6 +23,10 @@ struct TagArgs {
 };
 void add_tag_options(CLI::App *cmd, TagArgs &args);
 
+// A tag pattern as given on the command line: not empty, no control
+// characters (usage errors).
+Status check_tag_pattern(const std::string &pattern);
+
 // "slab" -> Pool; empty -> none; anything else a usage error.
 Result<std::optional<model::Pool>> parse_pool_option(const std::string &text);
 
