@@ -42,6 +42,7 @@ int main(int argc, char **argv) {
   runners["pool"] = cli::add_pool(app, ctx);
   runners["kd"] = cli::add_kd(app, ctx);
   runners["check"] = cli::add_check(app, ctx);
+  runners["export"] = cli::add_export(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -23,6 +23,7 @@ Runner add_find(CLI::App &app, Context &ctx);
 Runner add_pool(CLI::App &app, Context &ctx);
 Runner add_kd(CLI::App &app, Context &ctx);
 Runner add_check(CLI::App &app, Context &ctx);
+Runner add_export(CLI::App &app, Context &ctx);
 
 // Prints "pooltag: <message>" to stderr and returns the error's exit code.
 int report(const Error &error);

@@ -1,0 +1,72 @@
+#include "cli/export_collector.h"
+
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "export/exposition.h"
+#include "kernel/pinned_state.h"
+#include "model/tag_table.h"
+#include "views/kernel_view.h"
+
+namespace pooltag::cli {
+
+Result<std::unique_ptr<ExportCollector>> ExportCollector::create(const Context &ctx, const ExportSettings &settings) {
+  std::unique_ptr<ExportCollector> c(new ExportCollector(ctx.pin_dir, settings.top));
+  auto tagging = Tagging::load(settings.tags, ctx.kallsyms_path);
+  if (!tagging) return tagging.error();
+  c->tagging_ = std::move(*tagging);
+  c->filter_ = PatternFilter(settings.patterns, settings.exclude);
+  c->build_ = {POOLTAG_PROJECT_VERSION, fmt::format("{}.{}", libbpf_major_version(), libbpf_minor_version())};
+  // what this kernel can give: probed once, it does not change
+  kernel::LinuxKernelProbe probe;
+  c->features_ = kernel::probe_kernel(probe);
+  c->plan_ = kernel::plan_tagging(c->features_, model::PoolSet::all());
+  return c;
+}
+
+Result<std::vector<exporter::Family>> ExportCollector::collect() {
+  const auto started = std::chrono::steady_clock::now();
+  exporter::ScrapeInput in;
+  in.build = build_;
+  model::PoolSet tagged{0};
+  model::Snapshot snapshot;
+  exporter::FoldedTags tags;
+  auto state = kernel::PinnedState::open(pin_dir_);
+  if (!state && state.error().exit_code != kExitNotEnabled) return state.error();
+  if (state) {
+    auto snap = (*state)->snapshot();
+    if (!snap) return snap.error();
+    snapshot = std::move(*snap);
+    model::TableOptions options{filter_, std::nullopt, model::SortKey::Bytes, false};
+    tags = selection_.fold(model::TagTable::build(snapshot, tagging_->tagger(), options).rows());
+    in.enabled = true;
+    in.snapshot = &snapshot;
+    in.tags = &tags;
+    in.site_capacity = (*state)->state().max_sites;
+    tagged = model::PoolSet{(*state)->state().pools_mask};
+  }
+  if (static_cast<int>(in.enabled) != last_enabled_) {
+    fmt::print(stderr, "pooltag export: tagging is {} ({})\n", in.enabled ? "enabled" : "not enabled", pin_dir_);
+    last_enabled_ = in.enabled;
+  }
+  in.capabilities = views::capabilities(features_, plan_, tagged);
+  in.collect_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return exporter::metric_families(in);
+}
+
+exporter::HttpReply ExportCollector::scrape(std::string_view accept) {
+  auto families = [&] {
+    std::lock_guard lock(mutex_);
+    return collect();
+  }();
+  if (!families) {
+    fmt::print(stderr, "pooltag export: scrape failed: {}\n", families.error().message);
+    return {500, "text/plain; charset=utf-8", "pooltag: " + families.error().message + "\n"};
+  }
+  auto format = exporter::negotiate(accept);
+  return {200, std::string(exporter::content_type(format)), exporter::render(*families, format)};
+}
+
+}  // namespace pooltag::cli
