@@ -141,6 +141,7 @@ Runner add_find(CLI::App &app, Context &ctx) {
     views::FindViewOptions opts;
     opts.tag = args->tag;
     opts.list = args->list || dumping;
+    for (const auto &[id, site] : wanted) opts.upper_bound |= site.counts.upper_bound();
     opts.dumps = dumping ? &dumps : nullptr;
     opts.describe_site = [&](uint32_t site) -> std::pair<std::string, std::string> {
       auto it = wanted.find(site);

@@ -44,6 +44,11 @@ struct Counts {
   uint64_t implicit_frees = 0;  // frees never seen, inferred when the address came back
 
   int64_t diff() const { return static_cast<int64_t>(allocs - frees); }
+  // Some allocations were freed without an event (bulk and RCU-batched
+  // frees, where the kernel has no tracepoint and pooltag no program): seen
+  // only when their address came back, so the outstanding ones may include
+  // freed objects. Diff and Bytes are then upper bounds.
+  bool upper_bound() const { return implicit_frees != 0; }
   int64_t bytes() const { return static_cast<int64_t>(alloc_bytes - free_bytes); }
   bool empty() const { return allocs == 0 && frees == 0 && untracked == 0; }
   Counts &operator+=(const Counts &o);

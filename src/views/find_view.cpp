@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/units.h"
+#include "views/used_view.h"
 
 namespace pooltag::views {
 
@@ -63,8 +64,13 @@ std::string render_find_text(const std::vector<FindGroup> &groups, const std::ve
     count += g.count;
     bytes += g.bytes;
   }
-  std::string out = fmt::format("Searching for tag '{}': {} outstanding allocations, {} bytes\n", options.tag,
-                                format_count(count), format_count(bytes));
+  std::string out = fmt::format("Searching for tag '{}': {}{} outstanding allocations, {}{} bytes\n", options.tag,
+                                options.upper_bound ? kUpperBoundMark : "", format_count(count),
+                                options.upper_bound ? kUpperBoundMark : "", format_count(bytes));
+  if (options.upper_bound)
+    out += fmt::format("{} some of these objects may be freed already: this tag's objects are also freed in bulk or "
+                       "in RCU batches, which fire no event on this kernel (docs/engine.md#bulk-frees)\n",
+                       kUpperBoundMark);
   if (options.list) {
     out += fmt::format("\n{:<18} {:>8} {:>9} {:>8}  {:<16} {:<24} {}\n", "Address", "Size", "Age", "Pid", "Comm",
                        "Tag", "Pool");
@@ -116,7 +122,7 @@ nlohmann::json find_json(const std::vector<FindGroup> &groups, const std::vector
       as.push_back(std::move(j));
     }
   }
-  return {{"tag", options.tag}, {"groups", gs}, {"allocations", as}};
+  return {{"tag", options.tag}, {"groups", gs}, {"allocations", as}, {"upper_bound", options.upper_bound}};
 }
 
 }  // namespace pooltag::views

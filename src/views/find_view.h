@@ -38,6 +38,9 @@ struct FindViewOptions {
   const std::map<uint64_t, std::vector<uint8_t>> *dumps = nullptr;  // address -> bytes
   // tag and pool of an allocation's site
   std::function<std::pair<std::string, std::string>(uint32_t site)> describe_site;
+  // the tag's counts are upper bounds (model::Counts::upper_bound): some of
+  // the objects listed may have been freed in bulk, without an event
+  bool upper_bound = false;
 };
 
 std::string render_find_text(const std::vector<FindGroup> &groups, const std::vector<model::LiveAllocation> &list,

@@ -16,9 +16,11 @@ constexpr size_t kNum = 9;
 constexpr size_t kUsed = 12;
 
 std::string cells(const model::Counts &c, bool verbose) {
+  std::string diff = bounded(std::to_string(c.diff()), c.upper_bound());
+  std::string used = bounded(std::to_string(c.bytes()), c.upper_bound());
   if (verbose)
-    return fmt::format(" {:>{}} {:>{}} {:>{}} {:>{}}", c.allocs, kNum, c.frees, kNum, c.diff(), kNum, c.bytes(), kUsed);
-  return fmt::format(" {:>{}} {:>{}}", c.diff(), kNum, c.bytes(), kUsed);
+    return fmt::format(" {:>{}} {:>{}} {:>{}} {:>{}}", c.allocs, kNum, c.frees, kNum, diff, kNum, used, kUsed);
+  return fmt::format(" {:>{}} {:>{}}", diff, kNum, used, kUsed);
 }
 
 size_t pool_width(bool verbose) { return verbose ? 3 * (kNum + 1) + kUsed + 1 : kNum + 1 + kUsed + 1; }
@@ -64,8 +66,10 @@ std::string render_poolused(const model::TagTable &table, const model::Snapshot 
     if (!owner.empty()) l += "  " + owner;
     return rstrip(l) + "\n";
   };
+  size_t bounded_rows = 0;
   for (const auto &r : table.rows()) {
     out += row(r);
+    bounded_rows += r.total().upper_bound();
     if (!options.verbose || options.sites == nullptr) continue;
     auto it = options.sites->find(r.tag);
     if (it == options.sites->end()) continue;
@@ -76,6 +80,7 @@ std::string render_poolused(const model::TagTable &table, const model::Snapshot 
     }
   }
   out += row(table.totals());
+  if (bounded_rows) out += upper_bound_note(bounded_rows) + "\n";
   if (snapshot.estimated())
     out += fmt::format("Estimates: about 1 in {} allocations tracked, counts scaled by {}\n", snapshot.sample_every,
                        snapshot.sample_every);

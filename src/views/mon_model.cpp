@@ -121,6 +121,12 @@ std::string type_cell(Pool pool, size_t width) {
   return clip(kShort[static_cast<size_t>(pool)], width);
 }
 
+// An upper bound keeps its mark (used_view.h) and gives up a column for it.
+std::string bounded_cell(std::string (*cell)(int64_t, size_t), int64_t value, size_t width, bool upper_bound) {
+  if (!upper_bound || width < 2) return cell(value, width);
+  return bounded(cell(value, width - 1), true);
+}
+
 std::string cell(const MonRow &row, Column column, size_t width) {
   const Counts &c = row.counts;
   switch (column) {
@@ -130,8 +136,8 @@ std::string cell(const MonRow &row, Column column, size_t width) {
     case Column::AllocsDelta: return delta_cell(row.d_allocs, width, false);
     case Column::Frees: return count_cell(static_cast<int64_t>(c.frees), width);
     case Column::FreesDelta: return delta_cell(row.d_frees, width, false);
-    case Column::Diff: return count_cell(c.diff(), width);
-    case Column::Bytes: return bytes_cell(c.bytes(), width);
+    case Column::Diff: return bounded_cell(count_cell, c.diff(), width, c.upper_bound());
+    case Column::Bytes: return bounded_cell(bytes_cell, c.bytes(), width, c.upper_bound());
     case Column::BytesDelta: return delta_cell(row.d_bytes, width, true);
     case Column::PerAlloc: return row.total ? "" : bytes_cell(row.per_alloc(), width);
     case Column::Owner: {
@@ -663,8 +669,17 @@ std::string MonModel::footer() const {
   return "q:quit h:help t/a/f/d/b/m:sort (:by change p:pool /:filter c:group Enter:sites";
 }
 
+std::vector<std::string> MonModel::warnings() const {
+  std::vector<std::string> out;
+  size_t bounded_rows = 0;
+  for (const auto &r : rows_) bounded_rows += r.counts.upper_bound();
+  if (bounded_rows) out.push_back(upper_bound_note(bounded_rows));
+  for (const auto &l : loss_lines(current_.losses)) out.push_back("Lost: " + l);
+  return out;
+}
+
 size_t MonModel::page_rows() const {
-  size_t losses = std::min<size_t>(loss_lines(current_.losses).size(), 2);
+  size_t losses = std::min<size_t>(warnings().size(), 2);
   size_t fixed = header_lines(width_).size() + losses + 1 /* titles */ + 1 /* footer */ + (options_.totals ? 1 : 0);
   return height_ > fixed ? height_ - fixed : 0;
 }
@@ -711,11 +726,12 @@ std::vector<ScreenLine> MonModel::render() const {
     for (size_t i = first; i < lines.size() && i < first + room; ++i) out.push_back({clip(lines[i], width)});
   } else {
     for (const auto &l : header_lines(width)) out.push_back({l, kStyleTitle});
-    auto losses = loss_lines(current_.losses);
+    auto losses = warnings();
     for (size_t i = 0; i < losses.size() && i < 2; ++i) {
-      std::string text = i == 1 && losses.size() > 2 ? fmt::format("... and {} more losses: pooltag status lists them",
+      std::string text = i == 1 && losses.size() > 2 ? fmt::format("... and {} more lines: pooltag status lists the "
+                                                                    "losses",
                                                                     losses.size() - 1)
-                                                      : "Lost: " + losses[i];
+                                                      : losses[i];
       out.push_back({clip(text, width), kStyleWarning});
     }
     size_t page = page_rows();
@@ -744,7 +760,7 @@ std::string MonModel::render_report(size_t width) const {
   std::string out;
   auto headers = header_lines(width);
   for (const auto &l : headers) out += rtrim(l) + "\n";
-  for (const auto &l : loss_lines(current_.losses)) out += "Lost: " + l + "\n";
+  for (const auto &l : warnings()) out += l + "\n";
   auto cols = columns(width);
   out += rtrim(titles_text(cols)) + "\n";
   for (const auto &r : rows_) out += rtrim(row_text(r, cols)) + "\n";

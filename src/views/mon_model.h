@@ -191,6 +191,8 @@ class MonModel {
   bool prompting() const { return mode_ == Mode::IncludePrompt || mode_ == Mode::ExcludePrompt; }
   // Rows that fit on the screen below the header.
   size_t page_rows() const;
+  // Lines above the table: the upper-bound note, then the losses ("Lost: ...").
+  std::vector<std::string> warnings() const;
 
   void set_detail(DetailView view) { detail_view_ = std::move(view); }
 

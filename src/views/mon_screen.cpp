@@ -1,11 +1,16 @@
 #include "views/mon_screen.h"
 
 #include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+
+#include "views/used_view.h"
 
 namespace pooltag::views {
 
@@ -38,6 +43,15 @@ attr_t attributes(uint8_t style, bool colors) {
   return a;
 }
 
+// The terminal shows "≤" only in a UTF-8 locale (ncursesw); elsewhere "<"
+// stands in for it, one column as well, so the columns stay aligned.
+bool g_utf8 = false;
+
+void replace_upper_bound_marks(std::string &text) {
+  const std::string mark(kUpperBoundMark);
+  for (size_t at = text.find(mark); at != std::string::npos; at = text.find(mark, at + 1)) text.replace(at, mark.size(), "<");
+}
+
 void draw(const std::vector<ScreenLine> &lines, bool colors) {
   erase();
   const int rows = LINES, cols = COLS;
@@ -50,6 +64,7 @@ void draw(const std::vector<ScreenLine> &lines, bool colors) {
     std::string text = l.text.substr(0, static_cast<size_t>(std::max(width, 0)));
     if (l.style & (kStyleColumns | kStyleSelected | kStyleFooter)) text.resize(static_cast<size_t>(std::max(width, 0)), ' ');
     attrset(a);
+    if (!g_utf8) replace_upper_bound_marks(text);
     mvaddnstr(y, 0, text.c_str(), width);
   }
   attrset(A_NORMAL);
@@ -61,6 +76,9 @@ void draw(const std::vector<ScreenLine> &lines, bool colors) {
 Status run_mon_screen(MonModel &mon, const volatile std::sig_atomic_t &stop) {
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
     return Error{"pooltag mon needs a terminal; --batch or --json print to pipes and logs"};
+  // the character set only (numbers and parsing stay in the C locale)
+  setlocale(LC_CTYPE, "");
+  g_utf8 = std::strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
   SCREEN *screen = newterm(nullptr, stdout, stdin);
   if (screen == nullptr) {
     const char *term = std::getenv("TERM");

@@ -44,11 +44,22 @@ constexpr size_t kBytesWidth = 11;
 constexpr size_t kPoolWidth = 3 * (kNumWidth + 1) + kBytesWidth + 2;
 
 std::string pool_cells(const Counts &c) {
-  return fmt::format("{:>{}} {:>{}} {:>{}} {:>{}}  ", c.allocs, kNumWidth, c.frees, kNumWidth, c.diff(), kNumWidth,
-                     c.bytes(), kBytesWidth);
+  return fmt::format("{:>{}} {:>{}} {:>{}} {:>{}}  ", c.allocs, kNumWidth, c.frees, kNumWidth,
+                     bounded(std::to_string(c.diff()), c.upper_bound()), kNumWidth,
+                     bounded(std::to_string(c.bytes()), c.upper_bound()), kBytesWidth);
 }
 
 }  // namespace
+
+std::string bounded(const std::string &number, bool upper_bound) {
+  return upper_bound ? std::string(kUpperBoundMark) + number : number;
+}
+
+std::string upper_bound_note(size_t rows) {
+  return fmt::format("{} {} {} upper bounds: objects freed in bulk or in RCU batches fire no event on this kernel, "
+                     "so some outstanding ones may be freed (docs/engine.md#bulk-frees)",
+                     kUpperBoundMark, rows, rows == 1 ? "row's Diff and Bytes are" : "rows' Diff and Bytes are");
+}
 
 std::vector<std::string> loss_lines(const model::Losses &l) {
   std::vector<std::string> out;
@@ -131,11 +142,16 @@ std::string render_used_text(const model::TagTable &table, const model::Snapshot
   if (options.show_owner) line += "Owner";
   out += line + "\n";
 
-  size_t shown = 0;
+  size_t shown = 0, bounded_rows = 0;
   for (const auto &r : table.rows()) {
     if (options.max_rows != 0 && shown++ >= options.max_rows) break;
     line = fmt::format("{:<{}} ", clip(r.tag, tag_width), tag_width);
-    for (Pool p : pools) line += pool_cells(r.pool(p));
+    bool any_bound = false;
+    for (Pool p : pools) {
+      line += pool_cells(r.pool(p));
+      any_bound |= r.pool(p).upper_bound();
+    }
+    bounded_rows += any_bound;
     if (options.show_owner) {
       std::string owner = r.owner;
       if (!r.description.empty()) owner += (owner.empty() ? "" : " - ") + r.description;
@@ -149,6 +165,7 @@ std::string render_used_text(const model::TagTable &table, const model::Snapshot
   for (Pool p : pools) line += pool_cells(total.pool(p));
   while (!line.empty() && line.back() == ' ') line.pop_back();
   out += line + "\n";
+  if (bounded_rows) out += "\n" + upper_bound_note(bounded_rows) + "\n";
 
   auto losses = loss_lines(snapshot.losses);
   if (!losses.empty()) {
@@ -176,6 +193,7 @@ nlohmann::json used_json(const model::TagTable &table, const model::Snapshot &sn
                       {"alloc_bytes", c.alloc_bytes},
                       {"untracked", c.untracked},
                       {"implicit_frees", c.implicit_frees},
+                      {"upper_bound", c.upper_bound()},
                       {"owner", r.owner},
                       {"description", r.description}});
     }
@@ -185,8 +203,11 @@ nlohmann::json used_json(const model::TagTable &table, const model::Snapshot &sn
   for (Pool p : model::kAllPools) {
     if (!options.pools.has(p)) continue;
     const Counts &c = total.pool(p);
-    totals[std::string(model::pool_name(p))] = {
-        {"allocs", c.allocs}, {"frees", c.frees}, {"diff", c.diff()}, {"bytes", c.bytes()}};
+    totals[std::string(model::pool_name(p))] = {{"allocs", c.allocs},
+                                                {"frees", c.frees},
+                                                {"diff", c.diff()},
+                                                {"bytes", c.bytes()},
+                                                {"upper_bound", c.upper_bound()}};
   }
   return {{"enabled_since_ns", snapshot.enabled_since_ns},
           {"taken_at_ns", snapshot.taken_at_ns},

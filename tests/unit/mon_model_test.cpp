@@ -670,3 +670,18 @@ TEST(MonLayout, EveryColumnFromNinetyThreeWithSixteenCharacterTags) {
   EXPECT_EQ(layout_columns(93, 16).size(), kColumnCount);
   EXPECT_LT(layout_columns(92, 16).size(), kColumnCount);
 }
+
+TEST_F(MonModelTest, UpperBoundsAreMarkedAndSaidOnceAboveTheTable) {
+  Snapshot s = base();
+  s.sites[1].counts.implicit_frees = 4;  // alloc_pipe_info: some frees seen only by address reuse
+  source.push(s);
+  auto &m = mon();
+  ASSERT_TRUE(m.refresh());
+  std::string text = screen();
+  EXPECT_THAT(text, ::testing::ContainsRegex("alloc_pipe_info +slab .* \u226440 +\u226440960"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("do_eventfd +slab .* 100 +6400")) << "exact rows unmarked";
+  EXPECT_THAT(text, HasSubstr("\u2264 1 row's Diff and Bytes are upper bounds"));
+  EXPECT_THAT(m.render_report(120), HasSubstr("\u2264 1 row's Diff and Bytes are upper bounds"));
+  auto json = m.report_json();
+  for (const auto &t : json["tags"]) EXPECT_EQ(t["upper_bound"].get<bool>(), t["tag"] == "alloc_pipe_info");
+}

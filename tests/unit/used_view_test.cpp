@@ -109,3 +109,32 @@ TEST(SortDescription, NamesKeyAndPool) {
   EXPECT_EQ(sort_description(SortKey::Tag, std::nullopt), "Sorting by Tag");
   EXPECT_EQ(sort_description(SortKey::Diff, Pool::Slab), "Sorting by Diff (outstanding allocations) (slab)");
 }
+
+TEST_F(UsedViewTest, TagsWithFreesWithoutEventsShowUpperBoundsOnce) {
+  // a maple-tree-like site: allocations whose frees went through a bulk path
+  // and were seen only when the address came back
+  auto bulk = sample(0x2010, Pool::Slab, 100, 60, 256);
+  bulk.counts.implicit_frees = 20;
+  snap.sites = {sample(0x1010, Pool::Slab, 5000, 0, 64), bulk};
+  std::string text = render_used_text(table(), snap, options());
+  // Diff and Bytes of that row carry the mark, the exact row does not
+  EXPECT_THAT(text, ::testing::ContainsRegex("a_function_name_that_is_much_lo~ +100 +60 +\u226440 +\u226410240"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("do_eventfd +5000 +0 +5000 +320000"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("TOTAL +5100 +60 +\u22645040 +\u2264330240"));
+  EXPECT_THAT(text, HasSubstr("\u2264 1 row's Diff and Bytes are upper bounds: objects freed in bulk"));
+  auto json = used_json(table(), snap, options());
+  int bounded = 0;
+  for (const auto &t : json["tags"]) {
+    EXPECT_EQ(t["upper_bound"].get<bool>(), t["tag"] != "do_eventfd") << t.dump();
+    bounded += t["upper_bound"].get<bool>();
+  }
+  EXPECT_EQ(bounded, 1);
+  EXPECT_TRUE(json["totals"]["slab"]["upper_bound"].get<bool>());
+  EXPECT_FALSE(json["totals"]["percpu"]["upper_bound"].get<bool>());
+}
+
+TEST_F(UsedViewTest, ExactCountsHaveNoMarkAndNoNote) {
+  std::string text = render_used_text(table(), snap, options());
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("\u2264")));
+  EXPECT_FALSE(used_json(table(), snap, options())["tags"][0]["upper_bound"].get<bool>());
+}
