@@ -3,10 +3,11 @@
 #   cmake --install build [--prefix /usr]     (make install)
 #   cd build && cpack -G DEB                  (make deb)
 #
-# Layout under the prefix: sbin/pooltag, share/pooltag/pooltag.txt,
+# Layout under the prefix: sbin/pooltag, share/pooltag/pooltag.txt and pooltag.rules.yml,
 # share/man/man{5,8}/*.gz, share/bash-completion/completions/pooltag,
-# lib/systemd/system/pooltag.service; and /etc/default/pooltag, which is
-# outside the prefix because systemd and Debian look for it there.
+# lib/systemd/system/pooltag.service and pooltag-export.service; and
+# /etc/default/pooltag, which is outside the prefix because systemd and
+# Debian look for it there.
 # Included last from the top-level CMakeLists.txt; its tests are
 # tests/package/.
 include(GNUInstallDirs)
@@ -21,6 +22,8 @@ set(POOLTAG_BASH_COMPLETIONDIR "${CMAKE_INSTALL_DATADIR}/bash-completion/complet
 # The binary, the example tag file, the completion.
 install(TARGETS pooltag RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/tags/pooltag.txt DESTINATION ${CMAKE_INSTALL_DATADIR}/pooltag)
+# Prometheus rules for pooltag export's metrics (docs/export.md).
+install(FILES ${CMAKE_SOURCE_DIR}/prometheus/pooltag.rules.yml DESTINATION ${CMAKE_INSTALL_DATADIR}/pooltag)
 install(FILES ${CMAKE_SOURCE_DIR}/completions/pooltag.bash DESTINATION ${POOLTAG_BASH_COMPLETIONDIR}
         RENAME pooltag)
 
@@ -64,10 +67,12 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/pooltag.default DESTINATION ${POOLTAG_
 install(CODE "
   set(POOLTAG_SBINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_SBINDIR}\")
   set(POOLTAG_SYSCONFDIR \"${POOLTAG_SYSCONFDIR}\")
-  set(unit \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${POOLTAG_SYSTEMD_UNITDIR}/pooltag.service\")
-  message(STATUS \"Installing: \${unit}\")
-  configure_file(\"${CMAKE_SOURCE_DIR}/systemd/pooltag.service.in\" \"\${unit}\" @ONLY)
-  list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${unit}\")
+  foreach(name pooltag pooltag-export)
+    set(unit \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${POOLTAG_SYSTEMD_UNITDIR}/\${name}.service\")
+    message(STATUS \"Installing: \${unit}\")
+    configure_file(\"${CMAKE_SOURCE_DIR}/systemd/\${name}.service.in\" \"\${unit}\" @ONLY)
+    list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${unit}\")
+  endforeach()
 ")
 
 # The Debian package.
@@ -80,8 +85,9 @@ set(CPACK_PACKAGE_DESCRIPTION
     "pooltag counts kernel heap allocations per allocation site with BPF programs on the\n"
     "kernel's allocation tracepoints, keeps the counts pinned in the BPF filesystem, and\n"
     "shows them per tag like WinDbg's !poolused, so a leak shows up as a tag that only\n"
-    "grows. Includes man pages, bash completion, an example tag file and a systemd unit\n"
-    "that enables tagging at boot.")
+    "grows. Includes man pages, bash completion, an example tag file, a systemd unit\n"
+    "that enables tagging at boot, and a Prometheus exporter (pooltag export) with its\n"
+    "own unit and alert rules.")
 string(REPLACE ";" "" CPACK_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_INSTALL_PREFIX /usr)
