@@ -73,7 +73,10 @@ _pooltag_values() {  # option, its type from --help, current word
         values="slab percpu vmalloc page"
         [[ ${path[0]} != used ]] && values+=" all"
         ;;
-      --by) values="caller module cache stack" ;;
+      --by)  # export has no --by stack (a series per stack is unbounded)
+        values="caller module cache"
+        [[ ${path[0]} != export ]] && values+=" stack"
+        ;;
       --sort)
         values="tag allocs frees diff bytes"
         [[ ${path[0]} == mon ]] && values+=" per-alloc"

@@ -64,6 +64,7 @@ expect_exactly "used" pooltag --pin-dir /sys/fs/bpf/elsewhere us
 expect_exactly "tag allocs frees diff bytes" pooltag used --sort ""
 expect_exactly "diff" pooltag used --sort = d
 expect_exactly "caller module cache stack" pooltag used --by ""
+expect_exactly "caller module cache" pooltag export --by ""
 expect_exactly "slab percpu vmalloc page" pooltag used --pool ""
 expect_exactly "slab,percpu slab,page" pooltag enable --pools slab,p
 expect_including "$fixtures/events" pooltag used --replay "$fixtures/ev"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# systemd-analyze verify accepts pooltag.service as installed, without a
-# single warning, and the unit does what the man page says.
+# systemd-analyze verify accepts pooltag.service and pooltag-export.service
+# as installed, without a single warning, and the units do what the man
+# pages say.
 #   systemd_verify.sh BUILD_DIR
 # systemd need not be running: verify works offline. It insists that
 # ExecStart's binary exists and that Documentation= pages open, so the unit
@@ -24,12 +25,26 @@ expect "ExecStop=-/usr/sbin/pooltag disable"
 expect "WantedBy=multi-user.target"
 grep -q '^POOLTAG_OPTS=' "$root/etc/default/pooltag" || fail "/etc/default/pooltag does not set POOLTAG_OPTS"
 
+grep -q '^POOLTAG_EXPORT_OPTS=' "$root/etc/default/pooltag" || fail "/etc/default/pooltag does not set POOLTAG_EXPORT_OPTS"
+
+# The exporter's unit: after tagging, with the same options file.
+export_unit=$root/usr/lib/systemd/system/pooltag-export.service
+[ -f "$export_unit" ] || fail "pooltag-export.service was not installed"
+expect_export() { grep -qxF -- "$1" "$export_unit" || fail "pooltag-export.service lacks the line '$1'"; }
+expect_export "Type=simple"
+expect_export "After=pooltag.service network.target"
+expect_export "EnvironmentFile=-/etc/default/pooltag"
+expect_export 'ExecStart=/usr/sbin/pooltag export $POOLTAG_EXPORT_OPTS'
+expect_export "WantedBy=multi-user.target"
+
 mkdir -p "$TEMP_DIR/units"
-sed "s|/usr/sbin/pooltag|$root/usr/sbin/pooltag|; s|-/etc/default/pooltag|-$root/etc/default/pooltag|" \
-  "$unit" >"$TEMP_DIR/units/pooltag.service"
-out=$(cd "$TEMP_DIR" && MANPATH=$root/usr/share/man systemd-analyze verify "$TEMP_DIR/units/pooltag.service" 2>&1) ||
-  fail "systemd-analyze verify failed:
+for name in pooltag pooltag-export; do
+  sed "s|/usr/sbin/pooltag|$root/usr/sbin/pooltag|; s|-/etc/default/pooltag|-$root/etc/default/pooltag|" \
+    "$root/usr/lib/systemd/system/$name.service" >"$TEMP_DIR/units/$name.service"
+done
+out=$(cd "$TEMP_DIR" && MANPATH=$root/usr/share/man systemd-analyze verify "$TEMP_DIR/units/pooltag.service" \
+  "$TEMP_DIR/units/pooltag-export.service" 2>&1) || fail "systemd-analyze verify failed:
 $out"
 [ -z "$out" ] || fail "systemd-analyze verify warned:
 $out"
-echo "ok: systemd-analyze verify accepts pooltag.service"
+echo "ok: systemd-analyze verify accepts pooltag.service and pooltag-export.service"
