@@ -109,6 +109,10 @@ std::vector<Family> tag_families(const FoldedTags &tags, model::PoolSet pools) {
   columns.push_back({family("pooltag_freed_bytes", MetricType::Counter, "bytes",
                             "Bytes freed of counted allocations, by tag and pool"),
                      [](const model::Counts &c) -> Value { return c.free_bytes; }});
+  columns.push_back({family("pooltag_implicit_frees", MetricType::Counter, "",
+                            "Frees seen only when the address was allocated again (bulk and RCU-batched frees): "
+                            "while non-zero, the tag's outstanding counts are upper bounds"),
+                     [](const model::Counts &c) -> Value { return c.implicit_frees; }});
 
   auto add_row = [&](const model::TagRow &row, bool every_tagged_pool) {
     for (model::Pool p : model::kAllPools) {

@@ -169,6 +169,8 @@ TEST_F(ScrapeFamilies, ReportTagsPerPoolWithOtherInEveryTaggedPool) {
   EXPECT_EQ(find(fs, "pooltag_allocations").sample_name(), "pooltag_allocations_total");
   EXPECT_EQ(find(fs, "pooltag_frees").samples.size(), bytes.samples.size());
   EXPECT_EQ(find(fs, "pooltag_allocated_bytes").sample_name(), "pooltag_allocated_bytes_total");
+  EXPECT_EQ(find(fs, "pooltag_implicit_frees").sample_name(), "pooltag_implicit_frees_total");
+  EXPECT_EQ(find(fs, "pooltag_implicit_frees").samples.size(), bytes.samples.size());
 }
 
 TEST_F(ScrapeFamilies, ReportStateLossesAndBuild) {
