@@ -236,14 +236,20 @@ static __always_inline void cache_alloc_sized_body(struct bpf_raw_tracepoint_arg
 }
 PT_PROGRAMS(pt_cache_alloc_sized, cache_alloc_sized_body)
 
+/* A free whose address is argument `arg` (a constant of each program). */
+static __always_inline void free_event(struct bpf_raw_tracepoint_args *ctx, int arg, bool legacy)
+{
+	__u64 addr = PT_ARG(ctx, arg);
+
+	if (skip_event(addr))
+		return;
+	on_free(ctx, addr, legacy);
+}
+
 /* kfree and kmem_cache_free: (call_site, ptr, ...) in every kernel. */
 static __always_inline void slab_free_body(struct bpf_raw_tracepoint_args *ctx, bool legacy)
 {
-	__u64 ptr = PT_ARG(ctx, 1);
-
-	if (skip_event(ptr))
-		return;
-	on_free(ctx, ptr, legacy);
+	free_event(ctx, 1, legacy);
 }
 PT_PROGRAMS(pt_slab_free, slab_free_body)
 
@@ -279,11 +285,7 @@ PT_PROGRAMS(pt_percpu_alloc_stack, percpu_alloc_stack_body)
 /* (base_addr, off, ptr) */
 static __always_inline void percpu_free_body(struct bpf_raw_tracepoint_args *ctx, bool legacy)
 {
-	__u64 ptr = PT_ARG(ctx, 2);
-
-	if (skip_event(ptr))
-		return;
-	on_free(ctx, ptr, legacy);
+	free_event(ctx, 2, legacy);
 }
 PT_PROGRAMS(pt_percpu_free, percpu_free_body)
 
@@ -303,11 +305,7 @@ int pt_vmap_alloc(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tp")
 int pt_vmap_free(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u64 addr = PT_ARG(ctx, 0);
-
-	if (skip_event(addr))
-		return 0;
-	on_free(ctx, addr, false);
+	free_event(ctx, 0, false);
 	return 0;
 }
 
@@ -326,11 +324,7 @@ PT_PROGRAMS(pt_page_alloc, page_alloc_body)
 /* (page, order) */
 static __always_inline void page_free_body(struct bpf_raw_tracepoint_args *ctx, bool legacy)
 {
-	__u64 page = PT_ARG(ctx, 0);
-
-	if (skip_event(page))
-		return;
-	on_free(ctx, page, legacy);
+	free_event(ctx, 0, legacy);
 }
 PT_PROGRAMS(pt_page_free, page_free_body)
 

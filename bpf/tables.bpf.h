@@ -356,6 +356,34 @@ static __always_inline void track_alloc(__u64 addr, __u64 size, __u32 site, __s3
 	enter_allocation(slot, addr, size, site, stack_id, st);
 }
 
+/* The bucket holding addr, with its index there in *index and the bucket's
+ * number in *bucket; NULL when the table does not hold addr. The second
+ * bucket is read only when the first does not hold it. */
+static __always_inline struct pt_live_bucket *locate(__u64 addr, __u32 *bucket, int *index)
+{
+	__u32 first, second;
+	struct pt_live_bucket *b;
+	int i;
+
+	buckets_of(addr, &first, &second);
+	*bucket = first;
+	b = bpf_map_lookup_elem(&live_keys, bucket);
+	if (!b)
+		return NULL;
+	i = find_key(b, addr);
+	if (i < 0) {
+		*bucket = second;
+		b = bpf_map_lookup_elem(&live_keys, bucket);
+		if (!b)
+			return NULL;
+		i = find_key(b, addr);
+	}
+	if (i < 0 || i >= PT_BUCKET_SLOTS)
+		return NULL;
+	*index = i;
+	return b;
+}
+
 /* Returns 0 when the address was not tracked, else
  * size << 32 | site flags << PT_SITE_FLAG_SHIFT | site, with the flags read
  * only while a hit tag is set (the free path's only reason to look). Inline
@@ -365,26 +393,14 @@ static __always_inline __u64 track_free(__u64 addr)
 {
 	struct pt_live_bucket *b;
 	struct pt_live_entry *e;
-	__u32 bucket_first, bucket_second, bucket, slot, site, size, flags = 0;
+	__u32 bucket, slot, site, size, flags = 0;
 	__s32 stack_id;
 	int i;
 
 	if (!addr)
 		return 0;
-	buckets_of(addr, &bucket_first, &bucket_second);
-	bucket = bucket_first;
-	b = bpf_map_lookup_elem(&live_keys, &bucket);
-	if (!b)
-		return 0;
-	i = find_key(b, addr);
-	if (i < 0) {
-		bucket = bucket_second;
-		b = bpf_map_lookup_elem(&live_keys, &bucket);
-		if (!b)
-			return 0;
-		i = find_key(b, addr);
-	}
-	if (i < 0 || i >= PT_BUCKET_SLOTS) {
+	b = locate(addr, &bucket, &i);
+	if (!b) {
 		count(PT_CNT_FREE_UNMATCHED);
 		return 0;
 	}
@@ -515,28 +531,14 @@ static __always_inline __u64 track_free_legacy(__u64 addr)
 static __always_inline __u32 live_size(__u64 addr)
 {
 	struct pt_live_entry *e;
-	__u32 first, second, bucket, slot;
-	struct pt_live_bucket *b;
-	int i;
+	__u32 bucket, slot;
+	int i = 0;
 
 	if (hash_live_table) {
 		e = bpf_map_lookup_elem(&live_hash, &addr);
 		return e && e->addr == addr ? e->size : 0;
 	}
-	buckets_of(addr, &first, &second);
-	bucket = first;
-	b = bpf_map_lookup_elem(&live_keys, &bucket);
-	if (!b)
-		return 0;
-	i = find_key(b, addr);
-	if (i < 0) {
-		bucket = second;
-		b = bpf_map_lookup_elem(&live_keys, &bucket);
-		if (!b)
-			return 0;
-		i = find_key(b, addr);
-	}
-	if (i < 0 || i >= PT_BUCKET_SLOTS)
+	if (!locate(addr, &bucket, &i))
 		return 0;
 	slot = bucket * PT_BUCKET_SLOTS + i;
 	e = bpf_map_lookup_elem(&live_entries, &slot);
