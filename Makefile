@@ -4,13 +4,15 @@
 #   make kernel-table  runs the kernel matrix and rewrites README's kernel table
 #   make bench installs what is missing (and bpftrace, BCC), builds bench/,
 #              measures pooltag's overhead (docs/performance.md)
+#   make bench-export  times a scrape of pooltag export at 1,000,000
+#              outstanding allocations (docs/export.md)
 # Installing (docs/install.md):
 #   make install [PREFIX=/usr] [DESTDIR=...]   cmake --install (default prefix /usr/local)
 #   make deb                                   $(BUILD)/pooltag_VERSION_ARCH.deb, with CPack
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test bench clean install deb kernel-table
+.PHONY: all deps build run test bench bench-export clean install deb kernel-table
 
 all: build
 
@@ -42,6 +44,14 @@ bench:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOOLTAG_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) --target pooltag pooltag-bench pooltag-churn pooltag-jit-profile
 	@$(BUILD)/bench/pooltag-bench $(BENCH_ARGS)
+
+# A scrape of `pooltag export` with a million outstanding allocations
+# (docs/export.md): scrape time and the exporter's resident size.
+bench-export:
+	@scripts/install-deps.sh
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOOLTAG_BENCH=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target pooltag pooltag-export-bench
+	@$(BUILD)/bench/pooltag-export-bench $(BENCH_ARGS)
 
 install: build
 	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -18,6 +17,7 @@
 
 #include "bpf_info.h"
 #include "configs.h"
+#include "holders.h"
 
 namespace pooltag::bench {
 
@@ -142,63 +142,6 @@ Status cost_run(Configuration &cfg, const RunnerOptions &o, Workload w, ConfigRe
   return Ok{};
 }
 
-// Child processes holding eventfds open: the outstanding allocations of
-// the scale test. Each stays below the fd hard limit (20000 here).
-class Holders {
- public:
-  static constexpr int kMaxPerProcess = 18000;
-  ~Holders() {
-    for (auto &h : holders_) close(h.hold_fd);
-    for (auto &h : holders_) waitpid(h.pid, nullptr, 0);
-  }
-  Status spawn(int eventfds) {
-    int ready[2], hold[2];
-    if (pipe(ready) != 0) return error_from_errno("pipe");
-    if (pipe(hold) != 0) return error_from_errno("pipe");
-    pid_t pid = fork();
-    if (pid < 0) return error_from_errno("fork");
-    if (pid == 0) {
-      for (auto &h : holders_) close(h.hold_fd);  // else earlier holders never see EOF
-      close(ready[0]);
-      close(hold[1]);
-      rlimit rl{};
-      getrlimit(RLIMIT_NOFILE, &rl);
-      rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, static_cast<rlim_t>(eventfds) + 64);
-      setrlimit(RLIMIT_NOFILE, &rl);
-      char status = 'R';
-      for (int i = 0; i < eventfds; ++i)
-        if (eventfd(0, 0) < 0) {
-          status = 'E';
-          break;
-        }
-      if (write(ready[1], &status, 1) != 1) _exit(1);
-      char c;
-      while (read(hold[0], &c, 1) > 0) {
-      }
-      _exit(0);
-    }
-    close(ready[1]);
-    close(hold[0]);
-    holders_.push_back({pid, hold[1]});
-    char status = 0;
-    ssize_t n = read(ready[0], &status, 1);
-    close(ready[0]);
-    if (n != 1 || status != 'R') return Error{fmt::format("a holder process could not open {} eventfds", eventfds)};
-    eventfds_ += static_cast<uint64_t>(eventfds);
-    return Ok{};
-  }
-  size_t count() const { return holders_.size(); }
-  uint64_t eventfds() const { return eventfds_; }
-
- private:
-  struct Holder {
-    pid_t pid;
-    int hold_fd;
-  };
-  std::vector<Holder> holders_;
-  uint64_t eventfds_ = 0;
-};
-
 Result<ScaleResult> scale_test(const PooltagTool &tool, const RunnerOptions &o) {
   ScaleResult s;
   s.target = o.scale_allocations;
@@ -208,34 +151,10 @@ Result<ScaleResult> scale_test(const PooltagTool &tool, const RunnerOptions &o) 
     const PooltagTool &t;
     ~Disabler() { (void)t.disable(); }
   } disabler{tool};
-  auto live_used = [&]() -> Result<uint64_t> {
-    auto st = tool.json({"status", "--json"});
-    if (!st) return st.error();
-    return (*st)["live"].value("used", uint64_t{0});
-  };
-  auto base = live_used();
-  if (!base) return base.error();
   Holders holders;
-  uint64_t used = *base;
-  const auto started = Clock::now();
-  while (used < s.target + *base) {
-    if (interrupted(o)) return interrupted_error();
-    if (holders.count() >= 500) return Error{"500 holder processes and still short of the target"};
-    int n = Holders::kMaxPerProcess;
-    if (holders.count() == 0) {
-      n = static_cast<int>(std::min<uint64_t>(n, std::max<uint64_t>(s.target / 2, 1)));
-    } else if (s.allocations_per_eventfd > 0) {
-      double left = static_cast<double>(s.target + *base - used) / s.allocations_per_eventfd;
-      n = static_cast<int>(std::min<double>(n, left + 1));
-    }
-    if (auto st = holders.spawn(n); !st) return st.error();
-    auto u = live_used();
-    if (!u) return u.error();
-    used = *u;
-    if (holders.count() == 1)
-      s.allocations_per_eventfd = static_cast<double>(used - *base) / static_cast<double>(std::max(n, 1));
-    if (s.allocations_per_eventfd <= 0) return Error{"holding eventfds adds no live allocations: is pooltag counting?"};
-  }
+  auto filled = fill_live_table(tool, holders, s.target, o.interrupt);
+  if (!filled) return filled.error();
+  s.allocations_per_eventfd = filled->allocations_per_eventfd;
   s.holders = holders.count();
   s.eventfds = holders.eventfds();
   auto status = tool.json({"status", "--json"});
@@ -245,8 +164,7 @@ Result<ScaleResult> scale_test(const PooltagTool &tool, const RunnerOptions &o) 
   s.kernel_memory_bytes = status->value("kernel_memory_bytes", uint64_t{0});
   s.losses = losses_of(*status);
   fmt::print("  {} outstanding allocations ({} eventfds in {} processes, {:.2f} allocations each) in {:.1f} s\n",
-             s.live_used, s.eventfds, s.holders, s.allocations_per_eventfd,
-             std::chrono::duration<double>(Clock::now() - started).count());
+             s.live_used, s.eventfds, s.holders, s.allocations_per_eventfd, filled->seconds);
 
   const std::vector<std::vector<std::string>> commands = {
       {"used"}, {"used", "--json"}, {"status", "--json"}, {"find", "do_eventfd"}};
