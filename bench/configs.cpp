@@ -1,5 +1,7 @@
 #include "configs.h"
 
+#include <algorithm>
+
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,7 +101,12 @@ class Pooltag : public Configuration {
     auto status = tool_.json({"status", "--json"});
     if (!status) return status.error();
     ids_.clear();
-    for (const auto &p : (*status)["programs"]) ids_.push_back(p.value("id", 0u));
+    // one program may serve two tracepoints (kfree and kmem_cache_free):
+    // its statistics count once
+    for (const auto &p : (*status)["programs"]) {
+      uint32_t id = p.value("id", 0u);
+      if (std::find(ids_.begin(), ids_.end(), id) == ids_.end()) ids_.push_back(id);
+    }
     return Ok{};
   }
   void stop() override {
