@@ -44,8 +44,9 @@ program_stats() {
   "$pooltag" --pin-dir "$pin" status --json |
     python3 -c 'import json,sys; [print(p["name"], p["program"], p["id"]) for p in json.load(sys.stdin)["programs"]]' |
     while read -r tp prog id; do
-      read -r ns cnt < <(bpftool prog show id "$id" --json |
-                         python3 -c 'import json,sys; p=json.load(sys.stdin); print(p.get("run_time_ns",0), p.get("run_cnt",0))')
+      # no process substitution: the kernel matrix's guests have no /dev/fd
+      read -r ns cnt <<<"$(bpftool prog show id "$id" --json |
+                           python3 -c 'import json,sys; p=json.load(sys.stdin); print(p.get("run_time_ns",0), p.get("run_cnt",0))')"
       echo "$tp $prog $ns $cnt"
     done
 }
@@ -54,15 +55,14 @@ measure() {  # label, enable options...
   local label=$1
   shift
   "$pooltag" --pin-dir "$pin" enable "$@" >/dev/null
-  local before after
-  before=$(program_stats)
+  program_stats | sort >"$work/before"
   "$work/churn" "$ops"
-  after=$(program_stats)
+  program_stats | sort >"$work/after"
   "$pooltag" --pin-dir "$pin" disable >/dev/null
   # a program serving two tracepoints is counted once per line: the same
   # id, the same totals
   # joined: tracepoint, program, ns, runs before, program, ns, runs after
-  join <(sort <<<"$before") <(sort <<<"$after") | awk -v label="$label" -v ops="$ops" '{
+  join "$work/before" "$work/after" | awk -v label="$label" -v ops="$ops" '{
     runs = $7 - $4; ns = $6 - $3
     if (runs > 0) printf "%s %s %s %.1f %.2f\n", label, $1, $2, ns / runs, runs / ops
   }'
