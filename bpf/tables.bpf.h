@@ -356,6 +356,23 @@ static __always_inline void track_alloc(__u64 addr, __u64 size, __u32 site, __s3
 	enter_allocation(slot, addr, size, site, stack_id, st);
 }
 
+/* Charges a matched free and makes the free path's result: size << 32 |
+ * site flags << PT_SITE_FLAG_SHIFT | site, with the flags read only while a
+ * hit tag is set (the free path's only reason to look). */
+static __always_inline __u64 freed(__u32 site, __u32 size, __s32 stack_id)
+{
+	__u32 flags = 0;
+
+	charge_free(site, size, stack_id, false);
+	if (poolhittag.active) {
+		struct pt_site *s = bpf_map_lookup_elem(&sites, &site);
+
+		if (s)
+			flags = s->flags & PT_SITE_HIT;
+	}
+	return ((__u64)size << 32) | (flags << PT_SITE_FLAG_SHIFT) | (site & PT_SITE_SLOT_MASK);
+}
+
 /* The bucket holding addr, with its index there in *index and the bucket's
  * number in *bucket; NULL when the table does not hold addr. The second
  * bucket is read only when the first does not hold it. */
@@ -393,7 +410,7 @@ static __always_inline __u64 track_free(__u64 addr)
 {
 	struct pt_live_bucket *b;
 	struct pt_live_entry *e;
-	__u32 bucket, slot, site, size, flags = 0;
+	__u32 bucket, slot, site, size;
 	__s32 stack_id;
 	int i;
 
@@ -415,14 +432,7 @@ static __always_inline __u64 track_free(__u64 addr)
 	stack_id = e->stack_id;
 	if (__sync_val_compare_and_swap(&b->addr[i], addr, 0) != addr)
 		return 0; /* a racing free of the same address (double free) won */
-	charge_free(site, size, stack_id, false);
-	if (poolhittag.active) {
-		struct pt_site *s = bpf_map_lookup_elem(&sites, &site);
-
-		if (s)
-			flags = s->flags & PT_SITE_HIT;
-	}
-	return ((__u64)size << 32) | (flags << PT_SITE_FLAG_SHIFT) | (site & PT_SITE_SLOT_MASK);
+	return freed(site, size, stack_id);
 }
 
 /*
@@ -494,7 +504,7 @@ static __always_inline void track_alloc_legacy(__u64 addr, __u64 size, __u32 sit
 static __always_inline __u64 track_free_legacy(__u64 addr)
 {
 	struct pt_live_entry *e;
-	__u32 site, size, flags = 0;
+	__u32 site, size;
 	__s32 stack_id;
 	int err;
 
@@ -516,14 +526,7 @@ static __always_inline __u64 track_free_legacy(__u64 addr)
 	if (err != 0)
 		e->addr = 0; /* busy (see track_alloc_legacy): dead from now on,
 				readers and the next allocation there skip it */
-	charge_free(site, size, stack_id, false);
-	if (poolhittag.active) {
-		struct pt_site *s = bpf_map_lookup_elem(&sites, &site);
-
-		if (s)
-			flags = s->flags & PT_SITE_HIT;
-	}
-	return ((__u64)size << 32) | (flags << PT_SITE_FLAG_SHIFT) | (site & PT_SITE_SLOT_MASK);
+	return freed(site, size, stack_id);
 }
 
 /* The size of a live allocation at addr, 0 when none is: pt_dump's check,
