@@ -2,12 +2,16 @@
 # Per-program cost of pooltag's programs on this kernel, from the kernel's
 # BPF run-time statistics, against the empty-program floor in the same run:
 #
-#   bench/program-costs.sh BUILD_DIR [OPS]
+#   bench/program-costs.sh BUILD_DIR [OPS] [eventfd|maple]
 #
 # For each configuration (--null: the floor, programs that return at once;
 # the default: full tracking) it enables tagging in a private pin
-# directory, runs an eventfd open/close churn of OPS operations (a C loop
-# compiled here: the guests have no bench build), and
+# directory, runs a churn of OPS operations: eventfd open/close (a C loop
+# compiled here: the guests have no bench build), or, with `maple`, OPS
+# rounds of the map/unmap churn of the bulk-free test
+# (BUILD_DIR/tests/churn_maple: mmap, mprotect, fork, munmap), whose maple
+# tree frees go through kmem_cache_free_bulk (the bulk programs, where the
+# kernel allows fentry), and
 # prints per tracepoint ns per program run and runs per operation, then each
 # tracepoint's ratio to the floor. Inside a qemu guest (TCG) only the ratios
 # mean anything: run it there with tests/kernels/run-in-kernel.sh K -- ...
@@ -15,6 +19,11 @@
 set -euo pipefail
 build=${1:?usage: program-costs.sh BUILD_DIR [OPS]}
 ops=${2:-200000}
+workload=${3:-eventfd}
+case $workload in
+  eventfd | maple) ;;
+  *) echo "program-costs.sh: unknown workload '$workload' (eventfd or maple)" >&2; exit 2 ;;
+esac
 pooltag=$build/pooltag
 pin=/sys/fs/bpf/pooltag-costs-$$
 work=$(mktemp -d)
@@ -56,7 +65,11 @@ measure() {  # label, enable options...
   shift
   "$pooltag" --pin-dir "$pin" enable "$@" >/dev/null
   program_stats | sort >"$work/before"
-  "$work/churn" "$ops"
+  if [ "$workload" = maple ]; then
+    printf '\n\n\n' | "$build/tests/churn_maple" "$ops" >/dev/null
+  else
+    "$work/churn" "$ops"
+  fi
   program_stats | sort >"$work/after"
   "$pooltag" --pin-dir "$pin" disable >/dev/null
   # a program serving two tracepoints is counted once per line: the same
@@ -68,7 +81,11 @@ measure() {  # label, enable options...
   }'
 }
 
-echo "kernel $(uname -r), $ops eventfd open/close operations per configuration"
+if [ "$workload" = maple ]; then
+  echo "kernel $(uname -r), $ops map/unmap rounds (churn_maple) per configuration"
+else
+  echo "kernel $(uname -r), $ops eventfd open/close operations per configuration"
+fi
 {
   measure floor --null
   measure tracking
@@ -80,3 +97,9 @@ echo "ratio to the floor (ns per run of full tracking / ns per run of the empty 
 awk '$1 == "floor" { floor[$2] = $4 } $1 == "tracking" { t[$2] = $4; p[$2] = $3 }
      END { for (k in t) if (floor[k] > 0) printf "  %-24s %-28s %5.2fx\n", k, p[k], t[k] / floor[k] }' \
   "$work/results" | sort
+echo
+echo "added ns per operation (all programs: full tracking minus the floor):"
+awk -v ops="$ops" '{ key = $1 " " $2; if (seen[key]++) next }
+     { total[$1] += $4 * $5 }
+     END { printf "  %.0f ns (floor %.0f, tracking %.0f)\n", total["tracking"] - total["floor"], total["floor"], total["tracking"] }' \
+  "$work/results"

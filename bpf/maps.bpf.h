@@ -181,6 +181,15 @@ static __always_inline void count(enum pt_counter which)
 		__sync_fetch_and_add(&c->v[which], 1);
 }
 
+static __always_inline void count_n(enum pt_counter which, __u64 n)
+{
+	__u32 zero = 0;
+	struct pt_counters *c = bpf_map_lookup_elem(&counters, &zero);
+
+	if (c && which < PT_CNT_COUNT)
+		__sync_fetch_and_add(&c->v[which], n);
+}
+
 /* This CPU's counters of the site (bpf_get_smp_processor_id() is inlined:
  * a load, no call). */
 static __always_inline struct pt_site_stats *stats_of(__u32 site)

@@ -120,8 +120,10 @@ static __always_inline bool in_allocator(__u64 ip)
 }
 
 /* For tracepoints without a call site: the first frame of the kernel stack
- * outside the allocator (and the tracing machinery) is the caller. */
-static __always_inline __u64 caller_from_stack(void *ctx)
+ * outside the allocator (and the tracing machinery) is the caller. From a
+ * function's program (`in_trampoline`), the second such frame: the first
+ * is the BPF trampoline that runs the program. */
+static __always_inline __u64 caller_from_stack(void *ctx, bool in_trampoline)
 {
 	__u32 zero = 0;
 	struct stack_scratch *sc = bpf_map_lookup_elem(&attribution_scratch, &zero);
@@ -138,8 +140,11 @@ static __always_inline __u64 caller_from_stack(void *ctx)
 	for (int i = 0; i < PT_ATTRIBUTION_DEPTH; i++) {
 		if (i >= n)
 			break;
-		if (!in_allocator(sc->ips[i]))
+		if (in_allocator(sc->ips[i]))
+			continue;
+		if (!in_trampoline)
 			return sc->ips[i];
+		in_trampoline = false;
 	}
 	count(PT_CNT_NO_CALLER);
 	return 0;
@@ -278,7 +283,7 @@ static __always_inline void percpu_alloc_stack_body(struct bpf_raw_tracepoint_ar
 	if (skip_event(ptr))
 		return;
 	on_alloc(ctx, ptr, PT_ARG(ctx, 2) * possible_cpus,
-		 pt_site_slot(caller_from_stack(ctx), 0, PT_POOL_PERCPU, 0), legacy);
+		 pt_site_slot(caller_from_stack(ctx, false), 0, PT_POOL_PERCPU, 0), legacy);
 }
 PT_PROGRAMS(pt_percpu_alloc_stack, percpu_alloc_stack_body)
 
@@ -297,7 +302,7 @@ int pt_vmap_alloc(struct bpf_raw_tracepoint_args *ctx)
 
 	if (PT_ARG(ctx, 5) || skip_event(addr))
 		return 0;
-	on_alloc(ctx, addr, PT_ARG(ctx, 1), pt_site_slot(caller_from_stack(ctx), 0, PT_POOL_VMALLOC, 0), false);
+	on_alloc(ctx, addr, PT_ARG(ctx, 1), pt_site_slot(caller_from_stack(ctx, false), 0, PT_POOL_VMALLOC, 0), false);
 	return 0;
 }
 
@@ -316,7 +321,7 @@ static __always_inline void page_alloc_body(struct bpf_raw_tracepoint_args *ctx,
 
 	if (!page || skip_event(page))
 		return;
-	on_alloc(ctx, page, 4096ULL << (order & 31), pt_site_slot(caller_from_stack(ctx), order, PT_POOL_PAGE, 0),
+	on_alloc(ctx, page, 4096ULL << (order & 31), pt_site_slot(caller_from_stack(ctx, false), order, PT_POOL_PAGE, 0),
 		 legacy);
 }
 PT_PROGRAMS(pt_page_alloc, page_alloc_body)
@@ -379,5 +384,157 @@ int pt_clock(struct bpf_raw_tracepoint_args *ctx)
 {
 	clock_sample.jiffies = bpf_jiffies64();
 	clock_sample.monotonic_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+/*
+ * Bulk paths: kmem_cache_free_bulk (kfree_bulk, and so the kfree_rcu
+ * batches) and kmem_cache_alloc_bulk fire no per-object tracepoint, so
+ * these programs go on the functions themselves (fentry/fexit, where the
+ * kernel allows trampolines; the plan decides) and walk the object array.
+ * The arguments are copied out of the context with one probe read: typed
+ * access refuses `void **p` ("is not a struct") on every kernel, and a
+ * cache pointer read as a typed pointer could not be hashed. The object of
+ * each step is handled out of line: the verifier checks a global function
+ * once, where an inline free path would be checked once per iteration.
+ */
+/* Each defined twice, with the bucket and the legacy (hash) table: the
+ * legacy kernels refuse a program holding a cmpxchg even in dead code. */
+#define PT_BULK_STEPS(suffix, track_free_fn, track_alloc_fn)                                      \
+	__noinline __u64 pt_bulk_free_one##suffix(__u64 addr)                                    \
+	{                                                                                        \
+		return skip_event(addr) ? 0 : track_free_fn(addr);                               \
+	}                                                                                        \
+	__noinline int pt_bulk_alloc_one##suffix(__u64 addr, __u64 size, __u32 site_and_flags,      \
+						 __s32 stack_id)                                 \
+	{                                                                                        \
+		__u32 site = site_and_flags & PT_SITE_SLOT_MASK;                                 \
+                                                                                                 \
+		if (skip_event(addr))                                                            \
+			return 0;                                                                \
+		track_alloc_fn(addr, size, site, stack_id);                                      \
+		if (((site_and_flags >> PT_SITE_FLAG_SHIFT) & PT_SITE_HIT) && poolhittag.active) \
+			pt_emit_hit(PT_HIT_ALLOC, addr, size, site, stack_id);                   \
+		return 0;                                                                        \
+	}                                                                                        \
+	/* the walk of a bulk allocation: its own function, so that the paths   \
+	 * of finding the caller and the site (many) do not each verify it */     \
+	__noinline int pt_bulk_alloc_walk##suffix(__u64 array, __u64 n, __u64 size,              \
+						  __u32 site_and_flags, __s32 stack_id)          \
+	{                                                                                        \
+		__u64 addr;                                                                      \
+                                                                                                 \
+		for (__u32 i = 0; i < PT_BULK_MAX; i++) {                                        \
+			if (i >= n)                                                              \
+				break;                                                           \
+			if (bpf_probe_read_kernel(&addr, sizeof(addr),                           \
+						  (const void *)(array + i * sizeof(__u64))) != 0) { \
+				count_n(PT_CNT_BULK_UNSEEN, n - i);                              \
+				break;                                                           \
+			}                                                                        \
+			pt_bulk_alloc_one##suffix(addr, size, site_and_flags, stack_id);         \
+		}                                                                                \
+		return 0;                                                                        \
+	}
+PT_BULK_STEPS(, track_free, track_alloc)
+PT_BULK_STEPS(_legacy, track_free_legacy, track_alloc_legacy)
+
+/* The objects p[0 .. n) of a bulk call, at most PT_BULK_MAX of them: the
+ * count walked, with the rest counted as unseen. */
+static __always_inline __u64 bulk_walked(__u64 n)
+{
+	if (n > PT_BULK_MAX) {
+		count_n(PT_CNT_BULK_UNSEEN, n - PT_BULK_MAX);
+		return PT_BULK_MAX;
+	}
+	return n;
+}
+
+/* kmem_cache_free_bulk(s, size, p), all kernels */
+static __always_inline void free_bulk_body(__u64 *ctx, bool legacy)
+{
+	__u64 args[3], n, addr, r;
+	__s32 stack_id = -2; /* taken at the first hit, once per call */
+
+	if (null_programs || bpf_probe_read_kernel(args, sizeof(args), ctx) != 0)
+		return;
+	n = bulk_walked(args[1]);
+	count_n(PT_CNT_BULK_FREES, n);
+	for (__u32 i = 0; i < PT_BULK_MAX; i++) {
+		if (i >= n)
+			break;
+		if (bpf_probe_read_kernel(&addr, sizeof(addr), (const void *)(args[2] + i * sizeof(__u64))) != 0) {
+			count_n(PT_CNT_BULK_UNSEEN, n - i);
+			break;
+		}
+		r = legacy ? pt_bulk_free_one_legacy(addr) : pt_bulk_free_one(addr);
+		if (r & ((__u64)PT_SITE_HIT << PT_SITE_FLAG_SHIFT)) {
+			if (stack_id == -2)
+				stack_id = take_stack(ctx);
+			pt_emit_hit(PT_HIT_FREE, addr, r >> 32, r & PT_SITE_SLOT_MASK, stack_id);
+		}
+	}
+}
+
+/* A function's program and its _legacy twin, as PT_PROGRAMS does for
+ * tracepoints; the plan aims them at their function before load. */
+#define PT_FUNCTION_PROGRAMS(section, name, body) \
+	SEC(section)                              \
+	int name(__u64 *ctx)                      \
+	{                                         \
+		body(ctx, false);                 \
+		return 0;                         \
+	}                                         \
+	SEC(section)                              \
+	int name##_legacy(__u64 *ctx)             \
+	{                                         \
+		body(ctx, true);                  \
+		return 0;                         \
+	}
+PT_FUNCTION_PROGRAMS("fentry", pt_free_bulk, free_bulk_body)
+
+/* kmem_cache_alloc_bulk[_noprof](s, flags, size, p) returning how many it
+ * allocated (0 on failure), on return. Its objects are charged like
+ * kmem_cache_alloc's: to the caller (the first frame outside the allocator)
+ * and the cache. */
+static __always_inline void alloc_bulk_body(__u64 *ctx, bool legacy)
+{
+	__u64 args[5], n, call_site;
+	__u32 size = 0, slot;
+	__s32 stack_id = -1;
+
+	if (null_programs || bpf_probe_read_kernel(args, sizeof(args), ctx) != 0)
+		return;
+	if ((int)args[4] <= 0 || !args[0])
+		return;
+	n = bulk_walked((__u32)args[4]);
+	count_n(PT_CNT_BULK_ALLOCS, n);
+	call_site = caller_from_stack(ctx, true);
+	slot = cache_site_slot(call_site, args[0], &size);
+	if ((slot >> PT_SITE_FLAG_SHIFT) & (PT_SITE_STACKS | PT_SITE_HIT))
+		stack_id = take_stack(ctx);
+	if (legacy)
+		pt_bulk_alloc_walk_legacy(args[3], n, size, slot, stack_id);
+	else
+		pt_bulk_alloc_walk(args[3], n, size, slot, stack_id);
+}
+
+PT_FUNCTION_PROGRAMS("fexit", pt_alloc_bulk, alloc_bulk_body)
+
+/* 6.18+: __kfree_rcu_sheaf(s, obj) returning true when kfree_rcu put the
+ * object in an RCU sheaf: it goes back to its slab after a grace period
+ * with no event at all, so it is freed here, when kfree_rcu is called (as
+ * the other kfree_rcu paths are charged by the kfree they end in). */
+SEC("fexit")
+int pt_rcu_sheaf_free(__u64 *ctx)
+{
+	__u64 args[3];
+
+	if (null_programs || bpf_probe_read_kernel(args, sizeof(args), ctx) != 0)
+		return 0;
+	if (!(args[2] & 0xff) || skip_event(args[1]))
+		return 0;
+	count(PT_CNT_RCU_SHEAF_FREES);
+	on_free(ctx, args[1], false);
 	return 0;
 }

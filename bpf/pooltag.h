@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define PT_STATE_VERSION 3
+#define PT_STATE_VERSION 4
 
 enum pt_pool {
 	PT_POOL_SLAB = 0,
@@ -112,6 +112,13 @@ enum pt_counter {
 	PT_CNT_LIVE_BUSY,        /* allocations not tracked: the hash live table's bucket was
 				    locked by the update this program interrupted (kernels
 				    without BPF atomics) */
+	PT_CNT_BULK_FREES,       /* objects handed to kmem_cache_free_bulk (kfree_bulk,
+				    kfree_rcu batches) and walked by pt_free_bulk */
+	PT_CNT_BULK_ALLOCS,      /* objects returned by kmem_cache_alloc_bulk, walked */
+	PT_CNT_BULK_UNSEEN,      /* objects of a bulk call beyond PT_BULK_MAX or not
+				    readable: neither freed nor tagged */
+	PT_CNT_RCU_SHEAF_FREES,  /* kfree_rcu objects put in an RCU sheaf (6.18+),
+				    freed then: no later event frees them */
 	PT_CNT_COUNT,
 };
 
@@ -123,6 +130,10 @@ struct pt_counters {
  * tracepoint has no call site are charged to the first stack frame outside
  * these ranges. Sorted by start, filled by user space before load. */
 #define PT_MAX_ALLOCATOR_RANGES 256
+/* Objects of one bulk call that the bulk programs walk: kfree_rcu hands
+ * kfree_bulk a page of pointers (510 on 4K pages); more are counted as
+ * PT_CNT_BULK_UNSEEN. */
+#define PT_BULK_MAX 512
 #define PT_ATTRIBUTION_DEPTH 24
 
 struct pt_code_range {
@@ -244,5 +255,8 @@ struct pt_clock_sample {
  * arrays: kernels without BPF atomics (before 5.12) cannot claim a bucket
  * slot. Readers copy it in batches instead of mapping it. */
 #define PT_STATE_HASH_LIVE_TABLE 2u
+/* The bulk paths' programs are attached (fentry/fexit on kmem_cache_free_bulk
+ * and friends): bulk frees are seen, not inferred from address reuse. */
+#define PT_STATE_BULK_PATHS 4u
 
 #endif /* POOLTAG_BPF_SHARED_H */

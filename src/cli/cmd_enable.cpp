@@ -85,9 +85,11 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     auto report_or = kernel::enable(ctx.pin_dir, options, *ctx.system, kallsyms, probe);
     if (!report_or) return report(report_or.error());
     const auto &r = *report_or;
-    fmt::print("pool tagging enabled: pools {}, programs on {} tracepoints, room for {} live allocations and {} "
+    fmt::print("pool tagging enabled: pools {}, programs on {} tracepoints{}, room for {} live allocations and {} "
                "sites ({} of kernel memory), pinned at {}\n",
-               r.plan.enabled().to_string(), r.tracepoints, format_count(r.geometry.live_slots()),
+               r.plan.enabled().to_string(), r.tracepoints - r.plan.bulk.attachments.size(),
+               r.plan.bulk.on ? fmt::format(" and {} bulk-path functions", r.plan.bulk.attachments.size()) : "",
+               format_count(r.geometry.live_slots()),
                format_count(r.geometry.max_sites), format_bytes_short(r.geometry.kernel_bytes()), ctx.pin_dir);
     // what this kernel cannot give, one line each (pooltag check tells all)
     for (const auto &line : r.plan.messages(r.release)) fmt::print("{}\n", line);

@@ -52,7 +52,7 @@ Runner add_status(CLI::App &app, Context &ctx) {
     kernel::LinuxKernelProbe probe;
     auto features = kernel::probe_kernel(probe);
     auto capabilities = views::capabilities(features, kernel::plan_tagging(features, model::PoolSet::all()),
-                                            model::PoolSet{st.pools_mask});
+                                            model::PoolSet{st.pools_mask}, (st.flags & PT_STATE_BULK_PATHS) != 0);
 
     if (*json) {
       nlohmann::json progs = nlohmann::json::array();
@@ -75,6 +75,11 @@ Runner add_status(CLI::App &app, Context &ctx) {
                             {"hit_tag", hit_tag.empty() ? nlohmann::json(nullptr) : nlohmann::json(hit_tag)},
                             {"stacks", stacks.empty() ? nlohmann::json(nullptr) : nlohmann::json(stacks)},
                             {"free_unmatched", snap->free_unmatched},
+                            {"bulk_paths",
+                             {{"on", (st.flags & PT_STATE_BULK_PATHS) != 0},
+                              {"frees", snap->bulk_frees},
+                              {"allocs", snap->bulk_allocs},
+                              {"rcu_sheaf_frees", snap->rcu_sheaf_frees}}},
                             {"kernel", features.release},
                             {"live_table", geometry.hash_live_table ? "hash" : "buckets"},
                             {"capabilities", views::capability_json(capabilities)},
@@ -99,14 +104,17 @@ Runner add_status(CLI::App &app, Context &ctx) {
     fmt::print("pinned at:       {}\n", ctx.pin_dir);
     fmt::print("unmatched frees: {} (allocated before enable or untracked: ignored)\n",
                format_count(snap->free_unmatched));
+    if (st.flags & PT_STATE_BULK_PATHS)
+      fmt::print("bulk paths:      {} objects freed in bulk, {} allocated in bulk, {} kfree_rcu'd into RCU sheaves\n",
+                 format_count(snap->bulk_frees), format_count(snap->bulk_allocs), format_count(snap->rcu_sheaf_frees));
     auto losses = views::loss_lines(snap->losses);
     fmt::print("losses:          {}\n", losses.empty() ? "none" : "");
     for (const auto &l : losses) fmt::print("  {}\n", l);
     fmt::print("kernel:          {}\n", features.release);
     fmt::print("capabilities:\n{}", views::capability_text(capabilities));
-    fmt::print("programs:        on {} tracepoints\n", programs.size());
+    fmt::print("programs:        on {} tracepoints and functions\n", programs.size());
     for (const auto &p : programs)
-      fmt::print("  {:<24} {:<16} id {:<6} recursion misses {}\n", p.name, p.program, p.id, p.recursion_misses);
+      fmt::print("  {:<28} {:<16} id {:<6} recursion misses {}\n", p.name, p.program, p.id, p.recursion_misses);
     return 0;
   };
 }

@@ -40,6 +40,7 @@ Result<std::vector<exporter::Family>> ExportCollector::collect() {
   exporter::ScrapeInput in;
   in.build = build_;
   model::PoolSet tagged{0};
+  bool bulk_paths = false;
   model::Snapshot snapshot;
   exporter::FoldedTags tags;
   auto state = kernel::PinnedState::open(pin_dir_);
@@ -55,12 +56,13 @@ Result<std::vector<exporter::Family>> ExportCollector::collect() {
     in.tags = &tags;
     in.site_capacity = (*state)->state().max_sites;
     tagged = model::PoolSet{(*state)->state().pools_mask};
+    bulk_paths = ((*state)->state().flags & PT_STATE_BULK_PATHS) != 0;
   }
   if (static_cast<int>(in.enabled) != last_enabled_) {
     fmt::print(stderr, "pooltag export: tagging is {} ({})\n", in.enabled ? "enabled" : "not enabled", pin_dir_);
     last_enabled_ = in.enabled;
   }
-  in.capabilities = views::capabilities(features_, plan_, tagged);
+  in.capabilities = views::capabilities(features_, plan_, tagged, bulk_paths);
   in.collect_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return exporter::metric_families(in);
 }

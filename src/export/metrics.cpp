@@ -142,6 +142,7 @@ Family loss_family(const model::Snapshot &s) {
       {"stack_errors", s.losses.stack_errors},
       {"no_caller", s.losses.no_caller},
       {"stack_collisions", s.losses.stack_collisions},
+      {"bulk_unseen", s.losses.bulk_unseen},
       {"stack_full", s.losses.stack_full},
       {"hit_drops", s.losses.hit_drops},
   };

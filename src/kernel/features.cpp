@@ -11,9 +11,10 @@ const std::vector<FeatureInfo> &feature_table() {
       {Feature::Mmapable, "mmapable_maps", "5.5", "readers map the tables instead of copying them"},
       {Feature::RingBuffer, "ring_buffer", "5.8", "hit events"},
       {Feature::Iterators, "iterators", "5.8", "not needed (object dumps run by BPF_PROG_TEST_RUN)"},
-      {Feature::Fentry, "fentry", "5.5", "not used yet (bulk frees: kmem_cache_free_bulk)"},
+      {Feature::Fentry, "fentry", "5.5",
+       "exact bulk frees and bulk allocations (kmem_cache_free_bulk, kmem_cache_alloc_bulk, RCU sheaves)"},
       {Feature::SyscallPrograms, "syscall_programs", "5.14", "not needed (the clock sample is a raw_tp test run)"},
-      {Feature::Kprobes, "kprobes", "", "not used yet"},
+      {Feature::Kprobes, "kprobes", "", "not needed (the bulk paths use fentry)"},
   };
   return table;
 }
@@ -26,6 +27,18 @@ const std::vector<std::string_view> &tracepoint_names() {
   return names;
 }
 
+const std::vector<std::string_view> &function_names() {
+  static const std::vector<std::string_view> names = {"kmem_cache_free_bulk", "kmem_cache_alloc_bulk",
+                                                      "kmem_cache_alloc_bulk_noprof", "__kfree_rcu_sheaf"};
+  return names;
+}
+
+std::string FunctionPrototype::text() const {
+  std::string out = returns + " (";
+  for (size_t i = 0; i < params.size(); ++i) out += (i ? ", " : "") + params[i];
+  return out + ")";
+}
+
 std::string TracepointPrototype::text() const {
   std::string out = "(";
   for (size_t i = 0; i < params.size(); ++i) out += (i ? ", " : "") + params[i];
@@ -35,6 +48,11 @@ std::string TracepointPrototype::text() const {
 const TracepointPrototype *KernelFeatures::tracepoint(std::string_view name) const {
   auto it = tracepoints.find(name);
   return it == tracepoints.end() ? nullptr : &it->second;
+}
+
+const FunctionPrototype *KernelFeatures::function(std::string_view name) const {
+  auto it = functions.find(name);
+  return it == functions.end() ? nullptr : &it->second;
 }
 
 bool KernelFeatures::has(Feature f) const { return probe(f).available; }
@@ -52,6 +70,9 @@ KernelFeatures probe_kernel(KernelProbe &kernel) {
   if (out.btf)
     for (auto name : tracepoint_names())
       if (auto proto = kernel.tracepoint(name)) out.tracepoints.emplace(std::string(name), std::move(*proto));
+  if (out.btf)
+    for (auto name : function_names())
+      if (auto proto = kernel.function(name)) out.functions.emplace(std::string(name), std::move(*proto));
   for (const auto &f : feature_table()) out.probes[f.feature] = kernel.probe(f.feature);
   return out;
 }

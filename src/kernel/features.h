@@ -20,6 +20,14 @@ struct TracepointPrototype {
   std::string text() const;  // "(long unsigned int, const void *, ...)"
 };
 
+// A kernel function's prototype from BTF (the bulk paths' programs go on
+// functions): its parameters and return type as C types.
+struct FunctionPrototype {
+  std::string returns;
+  std::vector<std::string> params;
+  std::string text() const;  // "int (struct kmem_cache *, gfp_t, size_t, void **)"
+};
+
 enum class Feature {
   Atomics,          // BPF atomics: compare-and-swap (5.12+)
   TaskBtf,          // bpf_get_current_task_btf() and loads through it (5.11+)
@@ -27,7 +35,7 @@ enum class Feature {
   Mmapable,         // mmapable array maps (5.5+)
   RingBuffer,       // ring buffer maps (5.8+)
   Iterators,        // BPF iterators (5.8+; refused by some kernels)
-  Fentry,           // fentry programs on kmem_cache_free_bulk (5.5+, needs trampolines)
+  Fentry,           // fentry/fexit programs (5.5+, needs trampolines): the bulk paths
   SyscallPrograms,  // syscall programs (5.14+)
   Kprobes,          // kprobes (CONFIG_KPROBES and the kprobe PMU)
 };
@@ -47,15 +55,19 @@ struct Probe {
 
 // The tracepoints pooltag may attach to.
 const std::vector<std::string_view> &tracepoint_names();
+// The kernel functions whose prototypes the plan reads (the bulk paths).
+const std::vector<std::string_view> &function_names();
 
 struct KernelFeatures {
   std::string release;  // uname -r
   bool btf = false;     // /sys/kernel/btf/vmlinux readable and parsed
   std::string btf_detail;
   std::map<std::string, TracepointPrototype, std::less<>> tracepoints;  // the ones present
+  std::map<std::string, FunctionPrototype, std::less<>> functions;      // the ones present
   std::map<Feature, Probe> probes;
 
   const TracepointPrototype *tracepoint(std::string_view name) const;
+  const FunctionPrototype *function(std::string_view name) const;
   bool has(Feature f) const;
   const Probe &probe(Feature f) const;
 };
@@ -68,6 +80,7 @@ class KernelProbe {
   // false with a reason when the kernel's BTF cannot be read
   virtual bool load_btf(std::string &why) = 0;
   virtual std::optional<TracepointPrototype> tracepoint(std::string_view name) = 0;
+  virtual std::optional<FunctionPrototype> function(std::string_view name) = 0;
   virtual Probe probe(Feature feature) = 0;
 };
 
@@ -81,6 +94,7 @@ class LinuxKernelProbe : public KernelProbe {
   std::string release() override;
   bool load_btf(std::string &why) override;
   std::optional<TracepointPrototype> tracepoint(std::string_view name) override;
+  std::optional<FunctionPrototype> function(std::string_view name) override;
   Probe probe(Feature feature) override;
 
  private:

@@ -35,8 +35,11 @@ std::string type_name(const btf *b, uint32_t id, int depth = 0) {
       return "union " + n;
     case BTF_KIND_ENUM:
       return "enum " + n;
-    case BTF_KIND_PTR:
-      return type_name(b, t->type, depth + 1) + " *";
+    case BTF_KIND_PTR: {
+      std::string to = type_name(b, t->type, depth + 1);
+      to.append(to.back() == '*' ? "*" : " *");  // "void **"
+      return to;
+    }
     case BTF_KIND_CONST:
       return "const " + type_name(b, t->type, depth + 1);
     case BTF_KIND_VOLATILE:
@@ -130,6 +133,20 @@ std::optional<TracepointPrototype> LinuxKernelProbe::tracepoint(std::string_view
   TracepointPrototype out;
   const btf_param *params = btf_params(proto);
   for (uint16_t i = 1; i < btf_vlen(proto); ++i) out.params.push_back(type_name(btf_, params[i].type));
+  return out;
+}
+
+std::optional<FunctionPrototype> LinuxKernelProbe::function(std::string_view name) {
+  if (btf_ == nullptr) return std::nullopt;
+  int id = btf__find_by_name_kind(btf_, std::string(name).c_str(), BTF_KIND_FUNC);
+  if (id <= 0) return std::nullopt;
+  const btf_type *func = btf__type_by_id(btf_, static_cast<uint32_t>(id));
+  const btf_type *proto = func ? btf__type_by_id(btf_, func->type) : nullptr;
+  if (proto == nullptr || !btf_is_func_proto(proto)) return std::nullopt;
+  FunctionPrototype out;
+  out.returns = type_name(btf_, proto->type);
+  const btf_param *params = btf_params(proto);
+  for (uint16_t i = 0; i < btf_vlen(proto); ++i) out.params.push_back(type_name(btf_, params[i].type));
   return out;
 }
 

@@ -183,9 +183,9 @@ Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &
 }
 
 Status TaggingLoader::open_and_load(const EnableOptions &options) {
-  // Each refused program takes its pool out and the object loads again:
-  // at most once per pool.
-  for (size_t attempt = 0; attempt <= model::kPoolCount; ++attempt) {
+  // Each refused program takes its pool (or the bulk paths) out and the
+  // object loads again: at most once per pool, and once for the bulk paths.
+  for (size_t attempt = 0; attempt <= model::kPoolCount + 1; ++attempt) {
     if (skel_ != nullptr) pooltag_bpf__destroy(skel_);
     skel_ = pooltag_bpf__open();
     if (skel_ == nullptr) return libbpf_error("cannot open the BPF object", errno);
@@ -224,12 +224,15 @@ Status TaggingLoader::open_and_load(const EnableOptions &options) {
     bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);
     bpf_program__set_autoload(skel->progs.pt_clock, true);
     bpf_program__set_autoload(skel->progs.pt_dump, true);
-    for (const auto &pool : plan_.pools)
-      for (const auto &a : pool.attachments) {
-        bpf_program *p = program_named(skel, a.program);
-        if (p == nullptr) return Error{fmt::format("internal: the plan names program {}, which is not built", a.program)};
-        bpf_program__set_autoload(p, true);
-      }
+    for (const auto &a : plan_.attachments()) {
+      bpf_program *p = program_named(skel, a.program);
+      if (p == nullptr) return Error{fmt::format("internal: the plan names program {}, which is not built", a.program)};
+      bpf_program__set_autoload(p, true);
+      // a function's program is verified against the function's BTF
+      if (a.function)
+        if (int err = bpf_program__set_attach_target(p, 0, a.target.c_str()); err != 0)
+          return libbpf_error(fmt::format("cannot aim {} at {}", a.program, a.target), err);
+    }
 
     // load
     (void)take_libbpf_output();
@@ -240,6 +243,10 @@ Status TaggingLoader::open_and_load(const EnableOptions &options) {
     auto pool = pool_of_program(plan_, failure.program);
     if (failure.program.empty())
       return libbpf_error("cannot load the BPF programs (pooltag -v enable shows libbpf's log)", err);
+    if (plan_.is_bulk_program(failure.program)) {
+      plan_.drop_bulk(fmt::format("the kernel refused program {}: {}", failure.program, reason));
+      continue;
+    }
     if (!pool || *pool == model::Pool::Slab)
       return Error{fmt::format("the kernel refused program {}: {}", failure.program, reason)};
     plan_.drop(*pool, fmt::format("the kernel refused program {}: {}", failure.program, reason));
@@ -247,17 +254,23 @@ Status TaggingLoader::open_and_load(const EnableOptions &options) {
   return Error{"cannot load the BPF programs: every pool's programs were refused"};
 }
 
+bpf_link *TaggingLoader::attach_one(const Attachment &a, std::string &failed) {
+  bpf_program *p = program_named(skel_, a.program);
+  bpf_link *link = a.function ? bpf_program__attach_trace(p) : bpf_program__attach_raw_tracepoint(p, a.target.c_str());
+  if (link == nullptr)
+    failed = fmt::format("cannot attach {} to {} {}: {}", a.program, a.function ? "function" : "tracepoint", a.target,
+                         std::strerror(errno));
+  return link;
+}
+
 Status TaggingLoader::attach() {
   for (auto &pool : plan_.pools) {
     size_t first = links_.size();
     std::string failed;
     for (const auto &a : pool.attachments) {
-      bpf_link *link = bpf_program__attach_raw_tracepoint(program_named(skel_, a.program), a.tracepoint.c_str());
-      if (link == nullptr) {
-        failed = fmt::format("cannot attach {} to tracepoint {}: {}", a.program, a.tracepoint, std::strerror(errno));
-        break;
-      }
-      links_.emplace_back(a.tracepoint, link);
+      bpf_link *link = attach_one(a, failed);
+      if (link == nullptr) break;
+      links_.emplace_back(a.target, link);
     }
     if (failed.empty()) continue;
     if (pool.pool == model::Pool::Slab) return Error{failed};
@@ -266,7 +279,21 @@ Status TaggingLoader::attach() {
     links_.resize(first);
     plan_.drop(pool.pool, failed);
   }
+  // the bulk paths likewise, without taking the slab pool with them
+  size_t first = links_.size();
+  std::string failed;
+  for (const auto &a : plan_.bulk.attachments) {
+    bpf_link *link = attach_one(a, failed);
+    if (link == nullptr) break;
+    links_.emplace_back(a.target, link);
+  }
+  if (!failed.empty()) {
+    for (size_t i = first; i < links_.size(); ++i) bpf_link__destroy(links_[i].second);
+    links_.resize(first);
+    plan_.drop_bulk(failed);
+  }
   state_.pools_mask = plan_.enabled().mask;
+  if (plan_.bulk.on) state_.flags |= PT_STATE_BULK_PATHS;
   state_.attached = static_cast<uint32_t>(links_.size());
   uint32_t zero = 0;
   if (bpf_map_update_elem(bpf_map__fd(skel_->maps.state), &zero, &state_, BPF_ANY) != 0)

@@ -76,7 +76,9 @@ class TaggingLoader {
   TaggingLoader(const TaggingLoader &) = delete;
   TaggingLoader &operator=(const TaggingLoader &) = delete;
 
-  // Attaches every pool's programs, then writes the state map.
+  // Attaches every pool's programs and the bulk paths', then writes the
+  // state map. A pool that fails to attach is dropped whole, the bulk
+  // paths likewise; only the slab pool's failure is an error.
   Status attach();
   // Pins maps, links and the dump program into `dir` (which must not
   // exist), then hands the pins over: from here on the state outlives this
@@ -90,11 +92,12 @@ class TaggingLoader {
  private:
   TaggingLoader() = default;
   Status open_and_load(const EnableOptions &options);
+  ::bpf_link *attach_one(const Attachment &a, std::string &failed);
   ::pooltag_bpf *skel_ = nullptr;
   TableGeometry geometry_;
   TaggingPlan plan_;
   pt_state state_{};
-  std::vector<std::pair<std::string, ::bpf_link *>> links_;  // by tracepoint
+  std::vector<std::pair<std::string, ::bpf_link *>> links_;  // by tracepoint or function
 };
 
 }  // namespace pooltag::kernel

@@ -327,7 +327,12 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
   // walks that failed: for attribution (vmalloc, page) and for stored stacks
   snap.losses.stack_errors = c.v[PT_CNT_STACK_ERRORS] + c.v[PT_CNT_STACK_FAILED];
   snap.losses.no_caller = c.v[PT_CNT_NO_CALLER];
+  snap.losses.bulk_unseen = c.v[PT_CNT_BULK_UNSEEN];
   snap.free_unmatched = c.v[PT_CNT_FREE_UNMATCHED];
+  snap.bulk_paths = (state_.flags & PT_STATE_BULK_PATHS) != 0;
+  snap.bulk_frees = c.v[PT_CNT_BULK_FREES];
+  snap.bulk_allocs = c.v[PT_CNT_BULK_ALLOCS];
+  snap.rcu_sheaf_frees = c.v[PT_CNT_RCU_SHEAF_FREES];
   // one program may serve several tracepoints: count each program once
   std::set<uint32_t> counted;
   for (const auto &p : programs())

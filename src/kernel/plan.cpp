@@ -125,6 +125,52 @@ void plan_page(const KernelFeatures &k, bool legacy, PoolBuilder b) {
   b.finish();
 }
 
+constexpr std::string_view kBulkConsequence =
+    "objects freed by kmem_cache_free_bulk (kfree_bulk, kfree_rcu batches) are retired only when their address is "
+    "allocated again, so their sites' Diff and Bytes are upper bounds (≤)";
+
+bool proto_is(const FunctionPrototype *f, std::string_view returns, std::initializer_list<std::string_view> params) {
+  if (f == nullptr || f->returns != returns || f->params.size() != params.size()) return false;
+  size_t i = 0;
+  for (auto p : params)
+    if (f->params[i++] != p) return false;
+  return true;
+}
+
+void plan_bulk(const KernelFeatures &k, bool legacy, const PoolPlan &slab, BulkPlan &b) {
+  if (!slab.on) return;
+  if (!k.has(Feature::Fentry)) {
+    b.reason = fmt::format("this kernel refuses fentry programs ({})", k.probe(Feature::Fentry).detail);
+    return;
+  }
+  const auto *free_bulk = k.function("kmem_cache_free_bulk");
+  if (!proto_is(free_bulk, "void", {"struct kmem_cache *", "size_t", "void **"})) {
+    b.reason = free_bulk ? "kmem_cache_free_bulk has a prototype pooltag does not know: " + free_bulk->text()
+                         : "this kernel's BTF has no kmem_cache_free_bulk";
+    return;
+  }
+  b.on = true;
+  b.attachments.push_back({program("pt_free_bulk", legacy), "kmem_cache_free_bulk", true});
+  // 6.10+ names the allocation functions _noprof (memory allocation profiling)
+  bool alloc = false;
+  for (const char *name : {"kmem_cache_alloc_bulk_noprof", "kmem_cache_alloc_bulk"})
+    if (proto_is(k.function(name), "int", {"struct kmem_cache *", "gfp_t", "size_t", "void **"})) {
+      b.attachments.push_back({program("pt_alloc_bulk", legacy), name, true});
+      alloc = true;
+      break;
+    }
+  if (!alloc)
+    b.notes.push_back("this kernel's BTF has no kmem_cache_alloc_bulk of a known prototype: bulk allocations are "
+                      "not tagged (their frees count as frees of untracked addresses)");
+  if (const auto *sheaf = k.function("__kfree_rcu_sheaf")) {
+    if (!legacy && proto_is(sheaf, "bool", {"struct kmem_cache *", "void *"}))
+      b.attachments.push_back({"pt_rcu_sheaf_free", "__kfree_rcu_sheaf", true});
+    else
+      b.notes.push_back("__kfree_rcu_sheaf has a prototype pooltag does not know (" + sheaf->text() +
+                        "): objects kfree_rcu puts in RCU sheaves are retired only by address reuse");
+  }
+}
+
 }  // namespace
 
 model::PoolSet TaggingPlan::enabled() const {
@@ -139,7 +185,31 @@ void TaggingPlan::drop(model::Pool p, const std::string &reason) {
   pp.on = false;
   pp.reason = reason;
   pp.attachments.clear();
-  if (p == model::Pool::Slab) fatal = "slab pool: " + reason;
+  if (p == model::Pool::Slab) {
+    fatal = "slab pool: " + reason;
+    bulk.on = false;
+    bulk.attachments.clear();
+  }
+}
+
+void TaggingPlan::drop_bulk(const std::string &reason) {
+  bulk.on = false;
+  bulk.reason = reason;
+  bulk.notes.clear();
+  bulk.attachments.clear();
+}
+
+bool TaggingPlan::is_bulk_program(const std::string &program) const {
+  for (const auto &a : bulk.attachments)
+    if (a.program == program) return true;
+  return false;
+}
+
+std::vector<Attachment> TaggingPlan::attachments() const {
+  std::vector<Attachment> out;
+  for (const auto &p : pools) out.insert(out.end(), p.attachments.begin(), p.attachments.end());
+  out.insert(out.end(), bulk.attachments.begin(), bulk.attachments.end());
+  return out;
 }
 
 std::vector<std::string> TaggingPlan::messages(const std::string &release) const {
@@ -155,6 +225,12 @@ std::vector<std::string> TaggingPlan::messages(const std::string &release) const
     else if (p.on && !p.note.empty())
       out.push_back(fmt::format("{} pool: {}", name, p.note));
   }
+  if (pool(model::Pool::Slab).on && !bulk.on && !bulk.reason.empty()) {
+    std::string reason = bulk.reason;
+    if (reason.rfind("this kernel ", 0) == 0) reason.insert(11, " (" + release + ")");
+    out.push_back(fmt::format("bulk frees: {}: {}", reason, kBulkConsequence));
+  }
+  for (const auto &note : bulk.notes) out.push_back("bulk frees: " + note);
   if (hash_live_table)
     out.push_back(fmt::format("live table: this kernel ({}) has no BPF atomics (Linux 5.12+): a hash map holds the "
                               "live allocations, which costs more per allocation",
@@ -190,6 +266,7 @@ TaggingPlan plan_tagging(const KernelFeatures &kernel, model::PoolSet requested)
   plan_page(kernel, legacy, {plan.pool(Pool::Page)});
   if (plan.fatal.empty() && plan.pool(Pool::Slab).requested && !plan.pool(Pool::Slab).on)
     plan.fatal = "slab pool: " + plan.pool(Pool::Slab).reason;
+  if (plan.fatal.empty()) plan_bulk(kernel, legacy, plan.pool(Pool::Slab), plan.bulk);
   if (!plan.fatal.empty())
     for (auto &p : plan.pools) {
       p.on = false;

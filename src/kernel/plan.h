@@ -16,8 +16,21 @@
 namespace pooltag::kernel {
 
 struct Attachment {
-  std::string program;     // a program of bpf/pooltag.bpf.c
-  std::string tracepoint;  // attached to this raw tracepoint
+  std::string program;    // a program of bpf/pooltag.bpf.c
+  std::string target;     // the raw tracepoint it is attached to, or
+  bool function = false;  // the kernel function (fentry/fexit, as the program's section says)
+};
+
+// The bulk paths, which fire no per-object tracepoint: kmem_cache_free_bulk
+// (kfree_bulk, kfree_rcu's batches), kmem_cache_alloc_bulk and, in 6.18+,
+// kfree_rcu into RCU sheaves. Programs on the functions themselves, where
+// the kernel allows fentry/fexit; part of the slab pool, but optional: off,
+// their objects are retired by address reuse and shown as upper bounds.
+struct BulkPlan {
+  bool on = false;
+  std::string reason;  // off (while slab is on): why, in one line
+  std::vector<std::string> notes;  // on: what this kernel's bulk programs miss
+  std::vector<Attachment> attachments;
 };
 
 struct PoolPlan {
@@ -32,6 +45,7 @@ struct PoolPlan {
 struct TaggingPlan {
   bool hash_live_table = false;  // the _legacy programs: no BPF atomics
   std::vector<PoolPlan> pools;   // one per model::Pool, in order
+  BulkPlan bulk;
   std::string fatal;             // why tagging cannot work at all ("" = it can)
 
   const PoolPlan &pool(model::Pool p) const { return pools[static_cast<size_t>(p)]; }
@@ -39,6 +53,10 @@ struct TaggingPlan {
   model::PoolSet enabled() const;
   // Turns a pool off (a program the kernel refused after all).
   void drop(model::Pool p, const std::string &reason);
+  void drop_bulk(const std::string &reason);
+  bool is_bulk_program(const std::string &program) const;
+  // Every attachment: the pools' and the bulk paths'.
+  std::vector<Attachment> attachments() const;
   // One line per requested pool that is off, and per note.
   std::vector<std::string> messages(const std::string &release) const;
 };

@@ -107,6 +107,7 @@ struct Losses {
   uint64_t stack_collisions = 0;  // stacks not stored: hash bucket taken by another stack
   uint64_t stack_full = 0;        // stacks not stored: stack table full
   uint64_t hit_drops = 0;         // hit events lost: ring buffer full
+  uint64_t bulk_unseen = 0;       // objects of bulk calls the bulk programs did not walk
   bool any() const;
 };
 
@@ -117,6 +118,11 @@ struct Snapshot {
   uint64_t enabled_since_ns = 0;  // CLOCK_REALTIME
   uint64_t taken_at_ns = 0;       // CLOCK_REALTIME
   uint64_t free_unmatched = 0;    // frees of addresses allocated before enable: expected
+  // The bulk paths (docs/engine.md#bulk-frees), when their programs run:
+  // objects walked in kmem_cache_free_bulk and kmem_cache_alloc_bulk calls,
+  // and kfree_rcu objects put in RCU sheaves (6.18+).
+  bool bulk_paths = false;  // their programs are attached: bulk frees are seen
+  uint64_t bulk_frees = 0, bulk_allocs = 0, rcu_sheaf_frees = 0;
   uint64_t live_capacity = 0;
   uint64_t live_used = 0;
   // Sampling: 1 = every allocation tracked, counts exact; N > 1 = about one

@@ -80,7 +80,7 @@ std::string render_poolused(const model::TagTable &table, const model::Snapshot 
     }
   }
   out += row(table.totals());
-  if (bounded_rows) out += upper_bound_note(bounded_rows) + "\n";
+  if (bounded_rows) out += upper_bound_note(bounded_rows, snapshot.bulk_paths) + "\n";
   if (snapshot.estimated())
     out += fmt::format("Estimates: about 1 in {} allocations tracked, counts scaled by {}\n", snapshot.sample_every,
                        snapshot.sample_every);

@@ -8,16 +8,15 @@ namespace {
 
 // The program chosen for a tracepoint, "" when none.
 std::string program_for(const kernel::TaggingPlan &plan, std::string_view tracepoint) {
-  for (const auto &p : plan.pools)
-    for (const auto &a : p.attachments)
-      if (a.tracepoint == tracepoint) return a.program;
+  for (const auto &a : plan.attachments())
+    if (a.target == tracepoint) return a.program;
   return "";
 }
 
 }  // namespace
 
 std::vector<Capability> capabilities(const kernel::KernelFeatures &kernel, const kernel::TaggingPlan &plan,
-                                     model::PoolSet enabled) {
+                                     model::PoolSet enabled, std::optional<bool> bulk_paths) {
   std::vector<Capability> out;
   for (const auto &p : plan.pools) {
     Capability c{fmt::format("{} pool", model::pool_name(p.pool)), enabled.has(p.pool), ""};
@@ -39,9 +38,14 @@ std::vector<Capability> capabilities(const kernel::KernelFeatures &kernel, const
   const auto &run = kernel.probe(kernel::Feature::TestRun);
   out.push_back({"object dumps (find --dump)", run.available,
                  run.available ? "" : "no BPF_PROG_TEST_RUN for raw_tp (Linux 5.10+): " + run.detail});
-  out.push_back({"exact bulk frees", false,
-                 "kmem_cache_free_bulk and kfree_bulk fire no tracepoint: their objects are retired when the address "
-                 "is allocated again (counted as implicit frees)"});
+  Capability bulk{"exact bulk frees", bulk_paths.value_or(plan.bulk.on), ""};
+  if (!bulk.on)
+    bulk.detail = (plan.bulk.reason.empty() ? std::string("not attached") : plan.bulk.reason) +
+                  ": objects freed by kmem_cache_free_bulk (kfree_bulk, kfree_rcu batches) are retired when their "
+                  "address is allocated again (implicit frees; their sites' counts are upper bounds)";
+  else if (!plan.bulk.notes.empty())
+    bulk.detail = plan.bulk.notes.front();
+  out.push_back(std::move(bulk));
   return out;
 }
 
@@ -66,17 +70,28 @@ std::string check_text(const kernel::KernelFeatures &kernel, const kernel::Taggi
   std::string out;
   out += fmt::format("kernel:          {}\n", kernel.release);
   out += fmt::format("BTF:             {}\n", kernel.btf ? "yes (/sys/kernel/btf/vmlinux)" : "no: " + kernel.btf_detail);
+  // a tracepoint or function: its prototype (or absent) and the program it gets
+  auto target = [&](std::string_view name, const std::string *prototype) {
+    std::string prog = program_for(plan, name);
+    out += fmt::format("  {:<28} {}\n", name,
+                       prototype ? *prototype + (prog.empty() ? "" : "  -> " + prog) : std::string("absent"));
+  };
   out += "tracepoints:\n";
   for (auto name : kernel::tracepoint_names()) {
     const auto *tp = kernel.tracepoint(name);
-    std::string prog = program_for(plan, name);
-    out += fmt::format("  {:<24} {}\n", name,
-                       tp ? tp->text() + (prog.empty() ? "" : "  -> " + prog) : std::string("absent"));
+    std::string text = tp ? tp->text() : "";
+    target(name, tp ? &text : nullptr);
+  }
+  out += "kernel functions (the bulk paths):\n";
+  for (auto name : kernel::function_names()) {
+    const auto *f = kernel.function(name);
+    std::string text = f ? f->text() : "";
+    target(name, f ? &text : nullptr);
   }
   out += "BPF features:\n";
   for (const auto &f : kernel::feature_table()) {
     const auto &p = kernel.probe(f.feature);
-    out += fmt::format("  {:<24} {:<4}{}  ({})\n", f.name, p.available ? "yes" : "no",
+    out += fmt::format("  {:<28} {:<4}{}  ({})\n", f.name, p.available ? "yes" : "no",
                        p.available || p.detail.empty() ? "" : " " + p.detail,
                        f.since.empty() ? std::string(f.use) : fmt::format("{}+: {}", f.since, f.use));
   }
@@ -98,6 +113,17 @@ nlohmann::json check_json(const kernel::KernelFeatures &kernel, const kernel::Ta
     if (auto prog = program_for(plan, name); !prog.empty()) j["program"] = prog;
     tracepoints[std::string(name)] = std::move(j);
   }
+  nlohmann::json functions = nlohmann::json::object();
+  for (auto name : kernel::function_names()) {
+    const auto *f = kernel.function(name);
+    nlohmann::json j = {{"present", f != nullptr}};
+    if (f) {
+      j["returns"] = f->returns;
+      j["prototype"] = f->params;
+    }
+    if (auto prog = program_for(plan, name); !prog.empty()) j["program"] = prog;
+    functions[std::string(name)] = std::move(j);
+  }
   nlohmann::json features = nlohmann::json::object();
   for (const auto &f : kernel::feature_table()) {
     const auto &p = kernel.probe(f.feature);
@@ -108,6 +134,7 @@ nlohmann::json check_json(const kernel::KernelFeatures &kernel, const kernel::Ta
   return {{"release", kernel.release},
           {"btf", kernel.btf},
           {"tracepoints", tracepoints},
+          {"functions", functions},
           {"features", features},
           {"live_table", plan.hash_live_table ? "hash" : "buckets"},
           {"capabilities", capability_json(capabilities(kernel, plan, plan.enabled()))},

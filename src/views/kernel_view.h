@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,10 @@ struct Capability {
   std::string detail;
 };
 
-// `enabled`: the pools tagging runs with (status), or the plan's (check).
+// `enabled`, `bulk_paths`: what tagging runs with (status), or the plan's
+// (check; bulk_paths nullopt).
 std::vector<Capability> capabilities(const kernel::KernelFeatures &kernel, const kernel::TaggingPlan &plan,
-                                     model::PoolSet enabled);
+                                     model::PoolSet enabled, std::optional<bool> bulk_paths = std::nullopt);
 
 std::string capability_text(const std::vector<Capability> &caps);  // one line each, indented
 nlohmann::json capability_json(const std::vector<Capability> &caps);

@@ -673,7 +673,7 @@ std::vector<std::string> MonModel::warnings() const {
   std::vector<std::string> out;
   size_t bounded_rows = 0;
   for (const auto &r : rows_) bounded_rows += r.counts.upper_bound();
-  if (bounded_rows) out.push_back(upper_bound_note(bounded_rows));
+  if (bounded_rows) out.push_back(upper_bound_note(bounded_rows, current_.bulk_paths));
   for (const auto &l : loss_lines(current_.losses)) out.push_back("Lost: " + l);
   return out;
 }

@@ -55,10 +55,11 @@ std::string bounded(const std::string &number, bool upper_bound) {
   return upper_bound ? std::string(kUpperBoundMark) + number : number;
 }
 
-std::string upper_bound_note(size_t rows) {
-  return fmt::format("{} {} {} upper bounds: objects freed in bulk or in RCU batches fire no event on this kernel, "
-                     "so some outstanding ones may be freed (docs/engine.md#bulk-frees)",
-                     kUpperBoundMark, rows, rows == 1 ? "row's Diff and Bytes are" : "rows' Diff and Bytes are");
+std::string upper_bound_note(size_t rows, bool bulk_paths) {
+  return fmt::format("{} {} {} upper bounds: {}, so some outstanding ones may be freed (docs/engine.md#bulk-frees)",
+                     kUpperBoundMark, rows, rows == 1 ? "row's Diff and Bytes are" : "rows' Diff and Bytes are",
+                     bulk_paths ? "some frees were never seen (events the kernel skipped: recursion misses)"
+                                : "objects freed in bulk or in RCU batches fire no event on this kernel");
 }
 
 std::vector<std::string> loss_lines(const model::Losses &l) {
@@ -71,7 +72,8 @@ std::vector<std::string> loss_lines(const model::Losses &l) {
                               "same CPU; kernels without BPF atomics)",
                               format_count(l.table_busy)));
   if (l.implicit_frees)
-    out.push_back(fmt::format("{} frees without an event (bulk free paths), counted when the address was reused",
+    out.push_back(fmt::format("{} frees without an event (bulk free paths, or events the kernel skipped), counted "
+                              "when the address was reused",
                               format_count(l.implicit_frees)));
   if (l.site_overflow)
     out.push_back(fmt::format("{} allocations charged to <unknown>: site table full (enable with a larger --max-sites)",
@@ -94,6 +96,10 @@ std::vector<std::string> loss_lines(const model::Losses &l) {
   if (l.no_caller)
     out.push_back(fmt::format("{} stacks had no frame outside the allocator: charged to <unknown>",
                               format_count(l.no_caller)));
+  if (l.bulk_unseen)
+    out.push_back(fmt::format("{} objects of bulk calls not walked (too many in one call, or unreadable): their "
+                              "frees or allocations not seen",
+                              format_count(l.bulk_unseen)));
   return out;
 }
 
@@ -103,7 +109,7 @@ nlohmann::json losses_json(const model::Losses &l) {
           {"site_overflow", l.site_overflow},   {"recursion_misses", l.recursion_misses},
           {"stack_errors", l.stack_errors},     {"no_caller", l.no_caller},
           {"stack_collisions", l.stack_collisions}, {"stack_full", l.stack_full},
-          {"hit_drops", l.hit_drops}};
+          {"hit_drops", l.hit_drops},           {"bulk_unseen", l.bulk_unseen}};
 }
 
 std::string render_used_text(const model::TagTable &table, const model::Snapshot &snapshot,
@@ -165,7 +171,7 @@ std::string render_used_text(const model::TagTable &table, const model::Snapshot
   for (Pool p : pools) line += pool_cells(total.pool(p));
   while (!line.empty() && line.back() == ' ') line.pop_back();
   out += line + "\n";
-  if (bounded_rows) out += "\n" + upper_bound_note(bounded_rows) + "\n";
+  if (bounded_rows) out += "\n" + upper_bound_note(bounded_rows, snapshot.bulk_paths) + "\n";
 
   auto losses = loss_lines(snapshot.losses);
   if (!losses.empty()) {

@@ -20,7 +20,8 @@ import sys
 
 KERNELS = ["5.10", "6.1", "6.12", "host"]
 DISTRIBUTIONS = {"bullseye": "Debian 11 (bullseye)", "bookworm": "Debian 12 (bookworm)",
-                 "trixie": "Debian 13 (trixie)", "bookworm-backports": "Debian 12 backports"}
+                 "trixie": "Debian 13 (trixie)", "bookworm-backports": "Debian 12 backports",
+                 "trixie-backports": "Debian 13 backports"}
 BEGIN, END = "<!-- kernel-table -->", "<!-- /kernel-table -->"
 
 
@@ -73,6 +74,8 @@ def row(kernel, log):
         if c["on"]:
             continue
         reason = re.sub(r"^this kernel (has )?", "", c.get("detail", "")).split(":")[0].split(";")[0]
+        if reason.count("(") > reason.count(")"):  # the kernel's own reason, cut at its colon
+            reason = reason[:reason.rfind(" (")]
         missing.append(f"{c['name']} ({reason})" if reason else c["name"])
     table = "buckets" if check["live_table"] == "buckets" else "hash map (no BPF atomics)"
     return (f"| {name} | {distribution(kernel)} | {pool('slab')} | {pool('percpu')} | "

@@ -5,9 +5,9 @@
 #   run-in-kernel.sh [--timeout SECONDS] KERNEL -- COMMAND [ARGS...]
 #   run-in-kernel.sh --list
 #
-# KERNEL is 5.10 (Debian 11 bullseye), 6.1 (Debian 12 bookworm) or 6.12
-# (Debian 13 trixie, else bookworm-backports). The kernel package comes from
-# the Debian archive this machine's apt is configured with (its URI is read
+# KERNEL is 5.10 (Debian 11 bullseye), 6.1 (Debian 12 bookworm), 6.12
+# (Debian 13 trixie, else bookworm-backports) or 6.18 (trixie-backports).
+# The kernel package comes from the Debian archive this machine's apt is configured with (its URI is read
 # from apt at run time), is unpacked with dpkg -x (never installed) and is
 # cached, with the initramfs built for it, in $POOLTAG_KERNEL_CACHE
 # (default /var/cache/pooltag/kernels): a cached kernel needs no apt at all.
@@ -36,7 +36,7 @@
 set -euo pipefail
 
 readonly EXIT_USAGE=2 EXIT_FETCH=120 EXIT_VM=121 EXIT_TIMEOUT=122
-readonly KNOWN_KERNELS=(5.10 6.1 6.12)
+readonly KNOWN_KERNELS=(5.10 6.1 6.12 6.18)
 readonly CACHE=${POOLTAG_KERNEL_CACHE:-/var/cache/pooltag/kernels}
 # Bumped when the layout of a cached kernel changes: older entries refetch.
 readonly CACHE_FORMAT=1
@@ -60,6 +60,7 @@ suites_of() {
     5.10) echo bullseye ;;
     6.1) echo bookworm ;;
     6.12) echo trixie bookworm-backports ;;
+    6.18) echo trixie-backports ;;
     *) return 1 ;;
   esac
 }

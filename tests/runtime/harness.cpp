@@ -254,10 +254,12 @@ bool kernel_tags(const std::string &pool) {
   return false;
 }
 
-size_t kernel_tracepoints(const std::string &pools) {
+size_t kernel_attachments(const std::string &pools) {
   size_t n = 0;
-  const nlohmann::json tracepoints = kernel_check(pools).value("tracepoints", nlohmann::json::object());
-  for (const auto &[name, tp] : tracepoints.items()) n += tp.contains("program");
+  for (const char *kind : {"tracepoints", "functions"}) {
+    const nlohmann::json targets = kernel_check(pools).value(kind, nlohmann::json::object());
+    for (const auto &[name, t] : targets.items()) n += t.contains("program");
+  }
   return n;
 }
 

@@ -72,8 +72,9 @@ size_t kmalloc_size(size_t size);
 // same tests run on every kernel of the matrix (tests/kernels).
 const nlohmann::json &kernel_check(const std::string &pools = "slab,percpu,vmalloc");
 bool kernel_tags(const std::string &pool);  // the default enable tags this pool here
-// Tracepoints that get a program with these pools.
-size_t kernel_tracepoints(const std::string &pools = "slab,percpu,vmalloc");
+// Tracepoints and kernel functions (the bulk paths) that get a program
+// with these pools.
+size_t kernel_attachments(const std::string &pools = "slab,percpu,vmalloc");
 // What the suite's `pooltag enable` printed (EnabledTagging).
 const std::string &suite_enable_output();
 

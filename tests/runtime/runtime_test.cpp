@@ -159,7 +159,7 @@ TEST_F(EnabledTagging, StatusShowsProgramsAndNoLossesFromTheTable) {
   auto s = nlohmann::json::parse(r.out);
   EXPECT_TRUE(s["enabled"].get<bool>());
   EXPECT_EQ(s["pools"], kernel_check()["pools"]) << "the pools pooltag check promised";
-  EXPECT_EQ(s["programs"].size(), kernel_tracepoints()) << "a program on each tracepoint pooltag check named";
+  EXPECT_EQ(s["programs"].size(), kernel_attachments()) << "a program on each tracepoint and function pooltag check named";
   EXPECT_EQ(s["lost"]["untracked"], 0);
   EXPECT_GT(s["live"]["used"].get<int64_t>(), 0);
   EXPECT_EQ(s["live"]["capacity"], 1 << 20);
@@ -205,7 +205,7 @@ TEST_F(RootOnly, DisableDetachesEveryProgram) {
   auto status = nlohmann::json::parse(run_pooltag({"status", "--json"}).out);
   std::vector<uint32_t> ids;
   for (const auto &p : status["programs"]) ids.push_back(p["id"].get<uint32_t>());
-  EXPECT_EQ(ids.size(), kernel_tracepoints("all")) << "a program on each tracepoint pooltag check named";
+  EXPECT_EQ(ids.size(), kernel_attachments("all")) << "a program on each tracepoint and function pooltag check named";
   for (uint32_t id : ids) {
     int fd = bpf_prog_get_fd_by_id(id);
     EXPECT_GE(fd, 0) << "program " << id << " not loaded";

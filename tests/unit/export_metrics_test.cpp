@@ -184,7 +184,7 @@ TEST_F(ScrapeFamilies, ReportStateLossesAndBuild) {
   EXPECT_EQ(as_int(find(fs, "pooltag_unmatched_frees").samples[0].value), 7);
   const auto &losses = find(fs, "pooltag_losses");
   EXPECT_EQ(losses.sample_name(), "pooltag_losses_total");
-  EXPECT_EQ(losses.samples.size(), 10u);  // every kind, zeros too: no series appears late
+  EXPECT_EQ(losses.samples.size(), 11u);  // every kind, zeros too: no series appears late
   EXPECT_EQ(label(losses.samples[0], "kind"), "untracked");
   EXPECT_EQ(as_int(losses.samples[0].value), 3);
   const auto &build = find(fs, "pooltag_build");

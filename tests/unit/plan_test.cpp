@@ -31,12 +31,18 @@ const Params kVmap = {"long unsigned int", "long unsigned int", "long unsigned i
 const Params kVmapFree = {"long unsigned int", "long unsigned int", "long unsigned int"};
 const Params kPageAlloc = {"struct page *", "unsigned int", "gfp_t", "int"};
 const Params kPageFree = {"struct page *", "unsigned int"};
+// kernel functions (the bulk paths), as BTF has them on 5.10 .. 6.18
+const FunctionPrototype kFreeBulk = {"void", {"struct kmem_cache *", "size_t", "void **"}};
+const FunctionPrototype kAllocBulk = {"int", {"struct kmem_cache *", "gfp_t", "size_t", "void **"}};
+const FunctionPrototype kRcuSheaf = {"bool", {"struct kmem_cache *", "void *"}};
 
 KernelFeatures kernel(std::string release, std::map<std::string, Params> tracepoints, bool atomics = true) {
   KernelFeatures k;
   k.release = std::move(release);
   k.btf = true;
   for (auto &[name, params] : tracepoints) k.tracepoints[name] = TracepointPrototype{params};
+  k.functions["kmem_cache_free_bulk"] = kFreeBulk;
+  k.functions["kmem_cache_alloc_bulk"] = kAllocBulk;
   for (const auto &f : feature_table()) k.probes[f.feature] = Probe{true, ""};
   if (!atomics) {
     k.probes[Feature::Atomics] = Probe{false, "BPF_STX uses reserved fields"};
@@ -75,12 +81,31 @@ KernelFeatures debian_6_12() {
   k.release = "6.12.118+deb13-amd64";
   k.tracepoints["alloc_vmap_area"] = TracepointPrototype{kVmap};
   k.tracepoints["free_vmap_area_noflush"] = TracepointPrototype{kVmapFree};
+  // 6.10+: memory allocation profiling renamed the allocation functions
+  k.functions.erase("kmem_cache_alloc_bulk");
+  k.functions["kmem_cache_alloc_bulk_noprof"] = kAllocBulk;
   return k;
+}
+
+// This machine's kernel: RCU sheaves, and fentry refused.
+KernelFeatures firecracker_6_18() {
+  auto k = debian_6_12();
+  k.release = "6.18.44-fc-v657";
+  k.functions["__kfree_rcu_sheaf"] = kRcuSheaf;
+  k.probes[Feature::Fentry] = Probe{false, "BPF program load failed: Operation not permitted"};
+  return k;
+}
+
+std::vector<std::string> bulk_attached(const TaggingPlan &plan) {
+  std::vector<std::string> out;
+  for (const auto &a : plan.bulk.attachments) out.push_back(a.target + "=" + a.program);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::vector<std::string> attached(const TaggingPlan &plan, Pool pool) {
   std::vector<std::string> out;
-  for (const auto &a : plan.pool(pool).attachments) out.push_back(a.tracepoint + "=" + a.program);
+  for (const auto &a : plan.pool(pool).attachments) out.push_back(a.target + "=" + a.program);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -130,6 +155,75 @@ TEST(Plan, Debian11KernelUsesTheLegacyProgramsAndTheNodeTracepoints) {
   EXPECT_NE(lines[0].find("percpu pool: percpu_alloc_percpu has no call_site"), std::string::npos) << lines[0];
   EXPECT_NE(lines[1].find("vmalloc pool: this kernel (5.10.0-46-amd64) has no alloc_vmap_area"), std::string::npos);
   EXPECT_NE(lines[2].find("live table: this kernel (5.10.0-46-amd64) has no BPF atomics"), std::string::npos);
+}
+
+TEST(Plan, BulkPathsGoOnTheFunctionsEachKernelHas) {
+  auto plan = plan_tagging(debian_6_1(), model::PoolSet::defaults());
+  EXPECT_TRUE(plan.bulk.on);
+  EXPECT_EQ(bulk_attached(plan), (std::vector<std::string>{"kmem_cache_alloc_bulk=pt_alloc_bulk",
+                                                           "kmem_cache_free_bulk=pt_free_bulk"}));
+  for (const auto &a : plan.bulk.attachments) EXPECT_TRUE(a.function);
+  plan = plan_tagging(debian_6_12(), model::PoolSet::defaults());
+  EXPECT_EQ(bulk_attached(plan), (std::vector<std::string>{"kmem_cache_alloc_bulk_noprof=pt_alloc_bulk",
+                                                           "kmem_cache_free_bulk=pt_free_bulk"}));
+  plan = plan_tagging(debian_5_10(), model::PoolSet::defaults());
+  EXPECT_EQ(bulk_attached(plan), (std::vector<std::string>{"kmem_cache_alloc_bulk=pt_alloc_bulk_legacy",
+                                                           "kmem_cache_free_bulk=pt_free_bulk_legacy"}));
+  // 6.18 with fentry: kfree_rcu into RCU sheaves too
+  auto k = firecracker_6_18();
+  k.probes[Feature::Fentry] = Probe{true, ""};
+  plan = plan_tagging(k, model::PoolSet::defaults());
+  EXPECT_EQ(bulk_attached(plan),
+            (std::vector<std::string>{"__kfree_rcu_sheaf=pt_rcu_sheaf_free", "kmem_cache_alloc_bulk_noprof=pt_alloc_bulk",
+                                      "kmem_cache_free_bulk=pt_free_bulk"}));
+  EXPECT_TRUE(plan.messages(k.release).empty());
+}
+
+TEST(Plan, WithoutFentryBulkFreesAreUpperBoundsAndSaySoInOneLine) {
+  auto plan = plan_tagging(firecracker_6_18(), model::PoolSet::defaults());
+  EXPECT_TRUE(plan.fatal.empty());
+  EXPECT_EQ(plan.enabled().to_string(), "slab,percpu,vmalloc");
+  EXPECT_FALSE(plan.bulk.on);
+  EXPECT_TRUE(plan.bulk.attachments.empty());
+  auto lines = plan.messages("6.18.44-fc-v657");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0],
+            "bulk frees: this kernel (6.18.44-fc-v657) refuses fentry programs (BPF program load failed: Operation "
+            "not permitted): objects freed by kmem_cache_free_bulk (kfree_bulk, kfree_rcu batches) are retired only "
+            "when their address is allocated again, so their sites' Diff and Bytes are upper bounds (≤)");
+}
+
+TEST(Plan, BulkPathsNeedTheFunctionsKnownPrototypes) {
+  auto k = debian_6_1();
+  k.functions["kmem_cache_free_bulk"] = FunctionPrototype{"void", {"struct kmem_cache *", "void **"}};
+  auto plan = plan_tagging(k, model::PoolSet::defaults());
+  EXPECT_FALSE(plan.bulk.on);
+  EXPECT_EQ(plan.bulk.reason,
+            "kmem_cache_free_bulk has a prototype pooltag does not know: void (struct kmem_cache *, void **)");
+  // no bulk allocation function: frees still exact, and said
+  k = debian_6_1();
+  k.functions.erase("kmem_cache_alloc_bulk");
+  plan = plan_tagging(k, model::PoolSet::defaults());
+  EXPECT_TRUE(plan.bulk.on);
+  ASSERT_EQ(plan.bulk.notes.size(), 1u);
+  EXPECT_NE(plan.messages(k.release).back().find("bulk allocations are not tagged"), std::string::npos);
+}
+
+TEST(Plan, DroppingTheBulkPathsKeepsTheSlabPool) {
+  auto plan = plan_tagging(debian_6_12(), model::PoolSet::defaults());
+  EXPECT_TRUE(plan.is_bulk_program("pt_free_bulk"));
+  EXPECT_FALSE(plan.is_bulk_program("pt_slab_free"));
+  EXPECT_EQ(pool_of_program(plan, "pt_free_bulk"), std::nullopt);
+  EXPECT_EQ(plan.attachments().size(), plan.pool(Pool::Slab).attachments.size() +
+                                           plan.pool(Pool::Percpu).attachments.size() +
+                                           plan.pool(Pool::Vmalloc).attachments.size() + 2);
+  plan.drop_bulk("the kernel refused program pt_free_bulk: invalid access");
+  EXPECT_FALSE(plan.bulk.on);
+  EXPECT_TRUE(plan.bulk.attachments.empty());
+  EXPECT_TRUE(plan.pool(Pool::Slab).on);
+  EXPECT_TRUE(plan.fatal.empty());
+  EXPECT_NE(plan.messages("6.12").front().find("bulk frees: the kernel refused program pt_free_bulk"),
+            std::string::npos);
 }
 
 TEST(Plan, KernelWithCachePointersInKmallocUsesTheSixZeroVariant) {
@@ -206,6 +300,11 @@ class FakeProbe : public KernelProbe {
     if (name == "kfree") return TracepointPrototype{kFree};
     return std::nullopt;
   }
+  std::optional<FunctionPrototype> function(std::string_view name) override {
+    asked.emplace_back(name);
+    if (name == "kmem_cache_free_bulk") return kFreeBulk;
+    return std::nullopt;
+  }
   Probe probe(Feature f) override { return {f != Feature::Fentry, f == Feature::Fentry ? "EPERM" : ""}; }
   bool btf_ok = true;
   std::vector<std::string> asked;
@@ -215,7 +314,10 @@ TEST(Features, ProbeKernelAsksForEveryTracepointAndFeature) {
   FakeProbe fake;
   auto k = probe_kernel(fake);
   EXPECT_EQ(k.release, "6.1.0-fake");
-  EXPECT_EQ(fake.asked.size(), tracepoint_names().size());
+  EXPECT_EQ(fake.asked.size(), tracepoint_names().size() + function_names().size());
+  ASSERT_NE(k.function("kmem_cache_free_bulk"), nullptr);
+  EXPECT_EQ(k.function("kmem_cache_free_bulk")->text(), "void (struct kmem_cache *, size_t, void **)");
+  EXPECT_EQ(k.function("__kfree_rcu_sheaf"), nullptr);
   ASSERT_NE(k.tracepoint("kfree"), nullptr);
   EXPECT_EQ(k.tracepoint("kfree")->text(), "(long unsigned int, const void *)");
   EXPECT_EQ(k.tracepoint("kmalloc"), nullptr);
