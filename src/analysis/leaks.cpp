@@ -1,6 +1,7 @@
 #include "analysis/leaks.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "analysis/trend.h"
@@ -24,6 +25,23 @@ constexpr double kNsPerHour = 3600e9;
 constexpr double kTailShare = 1.0 / 3;
 constexpr double kTailAlpha = 0.05;
 constexpr double kTailPace = 0.5;
+// A rise must predict at least this many times the series' median absolute
+// deviation around its trend line.
+constexpr double kSignalToNoise = 4;
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  return v[mid];
+}
+
+double median_absolute_deviation(std::vector<double> values) {
+  if (values.empty()) return 0;
+  double m = median(values);
+  for (auto &v : values) v = std::fabs(v - m);
+  return median(values);
+}
 
 // A tag over all its pools: summed counts per instant.
 struct TagSeries {
@@ -60,14 +78,36 @@ void judge(TagSeries &s, const record::Recording &rec, const LeakOptions &option
   auto first_of_last = std::find_if(bytes.begin(), bytes.end(), [&](const Point &p) { return p.block == last_session; });
   t.growth_bytes = static_cast<int64_t>(bytes.back().y - first_of_last->y);
 
-  const double span = bytes.back().t - bytes.front().t;
-  const double tail_from = bytes.back().t - span * kTailShare;
-  auto tail_begin = std::find_if(bytes.begin(), bytes.end(), [&](const Point &p) { return p.t >= tail_from; });
+  // The recent part: the last third of the time of its last session.
+  const double session_span = bytes.back().t - first_of_last->t;
+  const double tail_from = bytes.back().t - session_span * kTailShare;
+  auto tail_begin = std::find_if(first_of_last, bytes.end(), [&](const Point &p) { return p.t >= tail_from; });
   std::span<const Point> tail(&*tail_begin, static_cast<size_t>(bytes.end() - tail_begin));
   t.recent_bytes_per_hour = theil_sen_slope(tail).value_or(t.bytes_per_hour);
   double tail_p = mann_kendall(tail).p_rising;
 
-  bool rose = t.bytes_per_hour > 0 && t.p_value < options.alpha && t.growth_bytes > 0;
+  // Mann–Kendall assumes independent points; a cache wandering up and down
+  // (a random walk) is not, and shows "significant" trends. So a rise must
+  // also stand out of the series' own noise: the growth the slope predicts
+  // over the time seen, against the spread of the points around that line.
+  // Each session has its own zero: its residuals are taken about its own median.
+  std::vector<double> residuals;
+  for (size_t begin = 0; begin < bytes.size();) {
+    size_t end = begin;
+    std::vector<double> block;
+    while (end < bytes.size() && bytes[end].block == bytes[begin].block) {
+      block.push_back(bytes[end].y - t.bytes_per_hour * bytes[end].t);
+      ++end;
+    }
+    double m = median(block);
+    for (double r : block) residuals.push_back(r - m);
+    begin = end;
+  }
+  t.noise_bytes = median_absolute_deviation(residuals);
+  const double predicted = t.bytes_per_hour * (bytes.back().t - bytes.front().t);
+
+  bool rose = t.bytes_per_hour > 0 && t.p_value < options.alpha && t.growth_bytes > 0 &&
+              predicted > kSignalToNoise * t.noise_bytes;
   if (!rose) {
     t.trend = Trend::Noise;
   } else if (tail.size() >= 3 && tail_p >= kTailAlpha && t.recent_bytes_per_hour < kTailPace * t.bytes_per_hour) {

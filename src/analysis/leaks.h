@@ -37,6 +37,7 @@ struct TagTrend {
   double recent_bytes_per_hour = 0;  // the slope over the last third of its time
   double p_value = 1;            // Mann–Kendall, one-sided: "no rise"
   double fraction_growing = 0;   // share of the time its bytes rose
+  double noise_bytes = 0;        // median absolute deviation of its bytes around the trend line
   double projection_bytes_per_day = 0;  // what it grows by in a day at its recent pace
   uint64_t first_seen_ns = 0;    // its first instant in the recording
   uint64_t last_ns = 0;

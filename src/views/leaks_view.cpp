@@ -97,6 +97,7 @@ nlohmann::json tag_trend_json(const TagTrend &t) {
           {"recent_bytes_per_hour", t.recent_bytes_per_hour},
           {"p_value", t.p_value},
           {"fraction_growing", t.fraction_growing},
+          {"noise_bytes", t.noise_bytes},
           {"projection_bytes_per_day", t.projection_bytes_per_day},
           {"first_seen_ns", t.first_seen_ns},
           {"last_ns", t.last_ns},
