@@ -61,6 +61,9 @@ struct LeaksArgs {
 };
 
 int run_leaks(const LeaksArgs &args, Context &ctx) {
+  // checked here, not by CLI11: its "Excludes:" note would break the help's columns
+  if (!args.db.empty() && !args.watch.empty())
+    return report(Error{"--db and --watch: one source at a time", kExitUsage});
   LeaksQuery query;
   query.db = args.db.empty() ? default_recording_path() : args.db;
   query.tags = args.tags;
@@ -98,11 +101,11 @@ Runner add_leaks(CLI::App &app, Context &ctx) {
       "leaks", "Rank tags by sustained growth (Theil-Sen slope, Mann-Kendall test) from a recording or a live "
                "watch: growing, stopped, noise; see docs/leaks.md");
   auto args = std::make_shared<LeaksArgs>();
-  auto *db = cmd->add_option("--db", args->db,
+  cmd->add_option("--db", args->db,
                              "The recording to read (default /var/lib/pooltag/pooltag.db when installed, else "
                              "./pooltag.db)");
-  cmd->add_option("--watch", args->watch, "Watch the live counts this long instead, in memory (no recording)")
-      ->excludes(db);
+  cmd->add_option("--watch", args->watch,
+                  "Watch the live counts this long instead of reading a recording, in memory (not with --db)");
   cmd->add_option("--interval", args->interval, "With --watch: time between two intervals")->capture_default_str();
   cmd->add_option("--min-duration", args->min_duration, "Judge only tags seen for at least this long")
       ->capture_default_str();

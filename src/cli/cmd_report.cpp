@@ -24,6 +24,7 @@ struct ReportArgs {
 };
 
 int run_report(const ReportArgs &args, Context &ctx) {
+  if (args.output.empty()) return report(Error{"-o FILE: where to write the report", kExitUsage});
   const std::string db = args.db.empty() ? default_recording_path() : args.db;
   analysis::LeakOptions options;
   auto min = parse_duration_ns(args.min_duration);
@@ -63,7 +64,7 @@ Runner add_report(CLI::App &app, Context &ctx) {
   auto args = std::make_shared<ReportArgs>();
   cmd->add_option("--db", args->db,
                   "The recording to read (default /var/lib/pooltag/pooltag.db when installed, else ./pooltag.db)");
-  cmd->add_option("-o,--output", args->output, "The HTML file to write")->required();
+  cmd->add_option("-o,--output", args->output, "The HTML file to write (required)");
   cmd->add_option("--min-duration", args->min_duration, "Judge only tags seen for at least this long")
       ->capture_default_str();
   return [args, &ctx]() { return run_report(*args, ctx); };
