@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include "cli/commands.h"
@@ -41,7 +42,10 @@ Result<LeakRanking> rank_leaks(Context &ctx, const LeaksQuery &query, const std:
     if (recording.sessions.empty()) return Error{"tagging is not enabled (run pooltag enable)", kExitNotEnabled};
     ranking.source = "watched " + format_duration_ns(query.watch_ns);
   }
-  ranking.report = analysis::find_leaks(recording, query.options);
+  analysis::LeakOptions options = query.options;
+  if (query.watch_ns != 0 && !query.min_duration_given)
+    options.min_duration_ns = std::min(options.min_duration_ns, query.watch_ns / 2);
+  ranking.report = analysis::find_leaks(recording, options);
   return ranking;
 }
 
@@ -54,7 +58,7 @@ struct LeaksArgs {
   std::string db;
   std::string watch;
   std::string interval = "1s";
-  std::string min_duration = "30s";
+  std::string min_duration;
   size_t top = 20;
   bool json = false;
   TagArgs tags;
@@ -67,6 +71,7 @@ int run_leaks(const LeaksArgs &args, Context &ctx) {
   LeaksQuery query;
   query.db = args.db.empty() ? default_recording_path() : args.db;
   query.tags = args.tags;
+  query.min_duration_given = !args.min_duration.empty();
   for (auto [text, out] : {std::pair{&args.watch, &query.watch_ns}, std::pair{&args.interval, &query.interval_ns},
                            std::pair{&args.min_duration, &query.options.min_duration_ns}}) {
     if (text->empty()) continue;
@@ -107,8 +112,8 @@ Runner add_leaks(CLI::App &app, Context &ctx) {
   cmd->add_option("--watch", args->watch,
                   "Watch the live counts this long instead of reading a recording, in memory (not with --db)");
   cmd->add_option("--interval", args->interval, "With --watch: time between two intervals")->capture_default_str();
-  cmd->add_option("--min-duration", args->min_duration, "Judge only tags seen for at least this long")
-      ->capture_default_str();
+  cmd->add_option("--min-duration", args->min_duration,
+                  "Judge only tags seen for at least this long (default 30s; with --watch at most half of it)");
   cmd->add_option("-n,--top", args->top, "Rows per table (0: all)")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print JSON: suspects, upper bounds and noise, each tag with its estimates");
   cmd->add_option("--by", args->tags.by, "With --watch: tag by caller, module, cache or stack")->capture_default_str();

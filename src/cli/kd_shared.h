@@ -56,6 +56,7 @@ struct LeaksQuery {
   uint64_t watch_ns = 0;
   uint64_t interval_ns = 1000000000ull;
   analysis::LeakOptions options;
+  bool min_duration_given = false;  // else a watch judges tags seen for half of it, up to the default
   TagArgs tags;
 };
 struct LeakRanking {
