@@ -55,8 +55,7 @@ Result<record::Sample> LiveSampler::take() {
   auto stacks = (*state)->stack_counts();
   if (!stacks) return stacks.error();
   std::map<uint32_t, const model::Site *> sites;
-  for (const auto &s : snapshot->sites)
-    if (s.site.stack_id < 0) sites[s.id] = &s.site;
+  for (const auto &s : snapshot->sites) sites.emplace(s.id, &s.site);  // split by stack or not: the same site
   for (const auto &[id, stats] : *stacks) {
     auto site = sites.find(stats.site);
     if (site == sites.end() || stats.allocs == stats.frees) continue;

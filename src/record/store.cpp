@@ -454,7 +454,8 @@ Result<ThinResult> Store::thin(uint64_t now_ns, const std::vector<ThinTier> &tie
   if (auto st = exec("BEGIN IMMEDIATE"); !st) return st.error();
   auto thinned = [&]() -> Status {
     auto &old = prepared(
-        "SELECT id, IFNULL(session, -1), time_ns FROM samples WHERE time_ns < ?1 AND resolution_s <= ?2 ORDER BY id");
+        "SELECT id, IFNULL(session, -1), time_ns, resolution_s FROM samples WHERE time_ns < ?1 AND resolution_s <= ?2 "
+        "ORDER BY id");
     // An interval merged away gives its rows to the one kept, unless that
     // one has its own (a later count of the same tag).
     auto &merge = prepared(
@@ -469,6 +470,7 @@ Result<ThinResult> Store::thin(uint64_t now_ns, const std::vector<ThinTier> &tie
       struct Old {
         int64_t id, session;
         uint64_t bucket;
+        int64_t resolution_s;
       };
       std::vector<Old> rows;
       {
@@ -476,7 +478,8 @@ Result<ThinResult> Store::thin(uint64_t now_ns, const std::vector<ThinTier> &tie
         old.bind(1, static_cast<int64_t>(now_ns - tier.age_ns)).bind(2, every_s);
         int rc;
         while ((rc = old.step()) == SQLITE_ROW)
-          rows.push_back(Old{old.integer(0), old.integer(1), static_cast<uint64_t>(old.integer(2)) / tier.every_ns});
+          rows.push_back(Old{old.integer(0), old.integer(1), static_cast<uint64_t>(old.integer(2)) / tier.every_ns,
+                             old.integer(3)});
         if (rc != SQLITE_DONE) return error("cannot read the intervals to thin");
       }
       for (size_t end = rows.size(); end > 0;) {
@@ -486,6 +489,10 @@ Result<ThinResult> Store::thin(uint64_t now_ns, const std::vector<ThinTier> &tie
                rows[begin - 1].bucket == rows[end - 1].bucket)
           --begin;
         const int64_t keeper = rows[end - 1].id;
+        if (begin + 1 == end && rows[begin].resolution_s == every_s) {  // thinned before: nothing to do
+          end = begin;
+          continue;
+        }
         for (size_t i = end - 1; i-- > begin;) {
           for (auto *s : {&merge, &drop_rows, &drop}) {
             Resetting r(*s);

@@ -10,5 +10,6 @@ namespace pooltag::views {
 std::string_view uplot_js();
 std::string_view uplot_css();
 std::string_view uplot_version();
+std::string_view uplot_license();  // its LICENSE file, the MIT notice
 
 }  // namespace pooltag::views

@@ -223,7 +223,10 @@ std::string render_report_html(const record::Recording &rec, const analysis::Lea
   out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; "
          "style-src 'unsafe-inline'; img-src data:\">\n";
   out += fmt::format("<title>pooltag report: {}</title>\n", html_escape(options.source));
-  out += fmt::format("<!-- charts: uPlot {} (MIT licence, Leon Sorokin), inlined -->\n", uplot_version());
+  // the MIT notice travels with the code; a comment cannot hold "--"
+  std::string notice(uplot_license());
+  for (size_t at; (at = notice.find("--")) != std::string::npos;) notice.replace(at, 2, "- -");
+  out += fmt::format("<!-- The charts: uPlot {}, inlined.\n{}-->\n", uplot_version(), notice);
   out += "<style>\n" + std::string(uplot_css()) + "\n" + kStyle + "</style>\n</head>\n<body>\n";
   out += "<h1>pooltag: which tag is leaking</h1>\n";
   out += fmt::format(
