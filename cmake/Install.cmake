@@ -5,7 +5,8 @@
 #
 # Layout under the prefix: sbin/pooltag, share/pooltag/pooltag.txt and pooltag.rules.yml,
 # share/man/man{5,8}/*.gz, share/bash-completion/completions/pooltag,
-# lib/systemd/system/pooltag.service and pooltag-export.service; and
+# lib/systemd/system/pooltag.service, pooltag-export.service and
+# pooltag-record.service; and
 # /etc/default/pooltag, which is outside the prefix because systemd and
 # Debian look for it there.
 # Included last from the top-level CMakeLists.txt; its tests are
@@ -67,7 +68,7 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/pooltag.default DESTINATION ${POOLTAG_
 install(CODE "
   set(POOLTAG_SBINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_SBINDIR}\")
   set(POOLTAG_SYSCONFDIR \"${POOLTAG_SYSCONFDIR}\")
-  foreach(name pooltag pooltag-export)
+  foreach(name pooltag pooltag-export pooltag-record)
     set(unit \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${POOLTAG_SYSTEMD_UNITDIR}/\${name}.service\")
     message(STATUS \"Installing: \${unit}\")
     configure_file(\"${CMAKE_SOURCE_DIR}/systemd/\${name}.service.in\" \"\${unit}\" @ONLY)

@@ -81,7 +81,7 @@ _pooltag_values() {  # option, its type from --help, current word
         values="tag allocs frees diff bytes"
         [[ ${path[0]} == mon ]] && values+=" per-alloc"
         ;;
-      --tags|--replay|--kallsyms|--*file|-o|--output)
+      --tags|--replay|--kallsyms|--*file|-o|--output|--db)
         compopt -o filenames 2>/dev/null
         COMPREPLY=($(compgen -f -- "$cur"))
         return

@@ -15,7 +15,15 @@ packages=(cmake make g++ gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev
           qemu-system-x86 busybox-static cpio xz-utils zstd kmod python3
           # pooltag export (docs/export.md): its HTTP server; Prometheus and
           # promtool for the rules' tests and the end-to-end scrape test
-          libcpp-httplib-dev prometheus)
+          libcpp-httplib-dev prometheus
+          # pooltag record, leaks and report (docs/leaks.md): the recording's
+          # SQLite; the sqlite3 shell for the tests that damage recordings;
+          # Chromium, headless, for the report's browser test
+          libsqlite3-dev sqlite3 chromium)
+# The report's charting library (uPlot) comes from npm at build time. A
+# Node.js that brings its own npm (as some Node.js packages do) is kept:
+# Debian's npm would conflict with it.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 packages+=("$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -43,6 +43,9 @@ int main(int argc, char **argv) {
   runners["kd"] = cli::add_kd(app, ctx);
   runners["check"] = cli::add_check(app, ctx);
   runners["export"] = cli::add_export(app, ctx);
+  runners["record"] = cli::add_record(app, ctx);
+  runners["leaks"] = cli::add_leaks(app, ctx);
+  runners["report"] = cli::add_report(app, ctx);
 
   try {
     app.parse(argc, argv);

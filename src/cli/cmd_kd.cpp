@@ -19,11 +19,14 @@
 #include "cli/kd_parse.h"
 #include "cli/kd_shared.h"
 #include "cli/reader.h"
+#include "cli/recording_source.h"
+#include "common/units.h"
 #include "common/wildcard.h"
 #include "kernel/loader.h"
 #include "model/tag_table.h"
 #include "views/find_view.h"
 #include "views/kd_view.h"
+#include "views/leaks_view.h"
 #include "views/stack_view.h"
 #include "views/used_view.h"
 
@@ -57,6 +60,9 @@ constexpr const char *kHelp =
     "  !poolfind TagString [PoolType] the outstanding allocations of a tag; PoolType 0 slab, 1 percpu,\n"
     "                               2 vmalloc, 3 page (default: every pool)\n"
     "  !pool Address                the tracked allocation containing Address\n"
+    "pooltag's own extension:\n"
+    "  !leaks [Duration]            tags ranked by sustained growth (pooltag leaks): from the recording\n"
+    "                               (pooltag record's default file), or watched live for Duration (60s)\n"
     "  ? or .help                   this list\n"
     "  q                            quit (also Ctrl-D)\n";
 
@@ -86,6 +92,7 @@ class KdSession {
       case kd::Verb::Backtrace: return backtrace(c);
       case kd::Verb::PoolFind: return pool_find(c);
       case kd::Verb::Pool: return pool(c);
+      case kd::Verb::Leaks: return leaks(c);
     }
     return Ok{};
   }
@@ -231,6 +238,24 @@ class KdSession {
   Status pool(const kd::Command &c) {
     auto found = print_pool(r(), c.address, stdout);
     if (!found) return found.error();
+    return Ok{};
+  }
+
+  Status leaks(const kd::Command &c) {
+    LeaksQuery query;
+    query.db = default_recording_path();
+    query.tags = tags_;
+    if (!c.duration.empty()) {
+      auto d = parse_duration_ns(c.duration);
+      if (!d) return d.error();
+      query.watch_ns = *d;
+      if (query.watch_ns < 3 * query.interval_ns) return Error{"!leaks: watch at least 3s", kExitUsage};
+      fmt::print("Watching for {} (Ctrl-C breaks in)\n", format_duration_ns(query.watch_ns));
+      std::fflush(stdout);
+    }
+    auto ranking = rank_leaks(ctx_, query, [] { return g_break_in != 0; });
+    if (!ranking) return ranking.error();
+    fmt::print("{}", views::render_leaks_text(ranking->report, views::LeaksViewOptions{20, ranking->source}));
     return Ok{};
   }
 

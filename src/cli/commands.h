@@ -24,6 +24,9 @@ Runner add_pool(CLI::App &app, Context &ctx);
 Runner add_kd(CLI::App &app, Context &ctx);
 Runner add_check(CLI::App &app, Context &ctx);
 Runner add_export(CLI::App &app, Context &ctx);
+Runner add_record(CLI::App &app, Context &ctx);
+Runner add_leaks(CLI::App &app, Context &ctx);
+Runner add_report(CLI::App &app, Context &ctx);
 
 // Prints "pooltag: <message>" to stderr and returns the error's exit code.
 int report(const Error &error);

@@ -316,6 +316,18 @@ Result<Command> parse_command(std::string_view text) {
       if (lower(a.text) != "/f") return syntax(c, "unexpected '" + printable(a.text) + "' (only /f)");
     return c;
   }
+  if (verb == "!leaks") {
+    c.verb = Verb::Leaks;
+    if (!args->empty()) {
+      const std::string &d = (*args)[0].text;
+      // checked as a duration by the caller (common/units.h); here only its shape
+      if (d.empty() || !std::isdigit(static_cast<unsigned char>(d[0])) || !printable_tag(d))
+        return syntax(c, "bad Duration '" + printable(d) + "' (examples: 60s, 5m)");
+      c.duration = d;
+    }
+    if (auto st = no_more(c, *args, 1); !st) return st.error();
+    return c;
+  }
   if (verb == "g") {
     c.verb = Verb::Go;
     if (!args->empty()) return syntax(c, "g takes no address: it runs until the next hit of nt!poolhittag");

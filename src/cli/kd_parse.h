@@ -39,6 +39,7 @@ enum class Verb {
   Backtrace,  // kb [n]
   PoolFind,   // !poolfind TagString [PoolType]
   Pool,       // !pool Address
+  Leaks,      // !leaks [Duration]: pooltag's own, the ranking of pooltag leaks
   Help,       // ? / .help
   Quit,       // q / qq
 };
@@ -53,6 +54,7 @@ struct Command {
   uint64_t address = 0;            // Pool
   unsigned unit = 1;               // Display: 1 (db) or 4 (dd)
   uint64_t count = 0;              // Display: units to show (L n); Backtrace: frames (0 = all)
+  std::string duration;            // Leaks: how long to watch ("60s"), empty = read the recording
 };
 
 // Splits a line into commands at ';' and newlines outside quotes; trims

@@ -1,7 +1,8 @@
 // What `pooltag kd` shares with the hit, find and pool subcommands: their
 // bodies as functions of an open Reader, so that `kd> g` and `pooltag hit`,
 // `kd> !poolfind` and `pooltag find`, `kd> !pool` and `pooltag pool` run the
-// same code. Implemented in cmd_hit.cpp and cmd_find.cpp.
+// same code, and so do `kd> !leaks` and `pooltag leaks`. Implemented in
+// cmd_hit.cpp, cmd_find.cpp and cmd_leaks.cpp.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/leaks.h"
 #include "cli/reader.h"
 #include "common/result.h"
 #include "model/snapshot.h"
@@ -45,5 +47,22 @@ Result<FoundAllocations> find_allocations(const Reader &reader, const std::strin
 // !pool: prints the tracked allocation containing `address` to `out`;
 // false (after saying so) when none does.
 Result<bool> print_pool(const Reader &reader, uint64_t address, std::FILE *out);
+
+// The leak ranking of a recording (watch_ns 0: the file at `db`), or of
+// `watch_ns` of live intervals every `interval_ns` (stopped early when
+// `stop` says so). `source` says which, for the views.
+struct LeaksQuery {
+  std::string db;
+  uint64_t watch_ns = 0;
+  uint64_t interval_ns = 1000000000ull;
+  analysis::LeakOptions options;
+  bool min_duration_given = false;  // else a watch judges tags seen for half of it, up to the default
+  TagArgs tags;
+};
+struct LeakRanking {
+  analysis::LeakReport report;
+  std::string source;
+};
+Result<LeakRanking> rank_leaks(Context &ctx, const LeaksQuery &query, const std::function<bool()> &stop);
 
 }  // namespace pooltag::cli

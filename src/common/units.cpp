@@ -1,5 +1,7 @@
 #include "common/units.h"
 
+#include <ctime>
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -99,6 +101,15 @@ Result<uint64_t> parse_size(std::string_view text) {
     return Error{fmt::format("bad number '{}'", text), kExitUsage};
   if (v > UINT64_MAX / mult) return Error{fmt::format("number '{}' is too large", text), kExitUsage};
   return v * mult;
+}
+
+std::string format_local_time(uint64_t realtime_ns, const char *format) {
+  time_t t = static_cast<time_t>(realtime_ns / 1000000000ull);
+  char buf[64];
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
 }
 
 }  // namespace pooltag

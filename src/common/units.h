@@ -16,6 +16,9 @@ Result<uint64_t> parse_duration_ns(std::string_view text);
 // "2h03m", "4.2s", "310ms": short, for ages in tables.
 std::string format_duration_ns(uint64_t ns);
 
+// A CLOCK_REALTIME time in the local time zone, strftime's `format`.
+std::string format_local_time(uint64_t realtime_ns, const char *format = "%Y-%m-%d %H:%M:%S");
+
 // 1536 -> "1.5K", 3145728 -> "3.0M": IEC multiples, for narrow columns.
 std::string format_bytes_short(uint64_t bytes);
 

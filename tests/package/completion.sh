@@ -68,6 +68,7 @@ expect_exactly "caller module cache" pooltag export --by ""
 expect_exactly "slab percpu vmalloc page" pooltag used --pool ""
 expect_exactly "slab,percpu slab,page" pooltag enable --pools slab,p
 expect_including "$fixtures/events" pooltag used --replay "$fixtures/ev"
+expect_including "$fixtures/events" pooltag leaks --db "$fixtures/ev"
 
 # Tag names from `pooltag used --json`, with the line's --by/--tags/--replay.
 ctx=(pooltag --kallsyms "$fixtures/kallsyms" used --replay "$fixtures/events")

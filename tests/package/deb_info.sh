@@ -39,7 +39,8 @@ done
 grep -qx '/etc/default/pooltag' < <(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles) ||
   fail "/etc/default/pooltag is not a conffile"
 for f in usr/share/man/man8/pooltag.8.gz usr/share/man/man5/pooltag-tags.5.gz usr/lib/systemd/system/pooltag.service \
-         usr/lib/systemd/system/pooltag-export.service usr/share/pooltag/pooltag.rules.yml \
+         usr/lib/systemd/system/pooltag-export.service usr/lib/systemd/system/pooltag-record.service \
+         usr/share/pooltag/pooltag.rules.yml \
          usr/share/bash-completion/completions/pooltag usr/share/pooltag/pooltag.txt etc/default/pooltag; do
   [ -f "$TEMP_DIR/root/$f" ] || fail "the package lacks $f"
 done

@@ -20,6 +20,7 @@ expected=(
   usr/share/bash-completion/completions/pooltag
   usr/lib/systemd/system/pooltag.service
   usr/lib/systemd/system/pooltag-export.service
+  usr/lib/systemd/system/pooltag-record.service
   usr/share/pooltag/pooltag.rules.yml
   usr/share/man/man8/pooltag-export.8.gz
   etc/default/pooltag
@@ -35,7 +36,7 @@ for page in "$build"/man/*.[1-9]; do
 done
 # Nothing outside the expected directories (no headers, no test binaries).
 unexpected=$(cd "$root" && find . -type f | sed 's|^\./||' |
-  grep -vE '^(usr/sbin/pooltag|usr/share/pooltag/|usr/share/man/man[1-9]/pooltag|usr/share/bash-completion/completions/pooltag$|usr/lib/systemd/system/pooltag(-export)?\.service$|etc/default/pooltag$)' || true)
+  grep -vE '^(usr/sbin/pooltag|usr/share/pooltag/|usr/share/man/man[1-9]/pooltag|usr/share/bash-completion/completions/pooltag$|usr/lib/systemd/system/pooltag(-export|-record)?\.service$|etc/default/pooltag$)' || true)
 [ -z "$unexpected" ] || fail "unexpected files installed: $unexpected"
 
 version=$("$root/usr/sbin/pooltag" --version) || fail "installed pooltag --version failed"

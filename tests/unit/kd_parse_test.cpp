@@ -207,3 +207,14 @@ TEST(KdParse, RandomInputGivesOneLineErrorsOrCommands) {
     check(noise);
   }
 }
+
+TEST(KdParse, LeaksIsPooltagsOwnExtension) {
+  auto recorded = ok("!leaks");
+  EXPECT_EQ(recorded.verb, Verb::Leaks);
+  EXPECT_EQ(recorded.duration, "");
+  auto watched = ok("!LEAKS 60s");
+  EXPECT_EQ(watched.verb, Verb::Leaks);
+  EXPECT_EQ(watched.duration, "60s");
+  EXPECT_NE(error_of("!leaks soon").find("bad Duration"), std::string::npos);
+  EXPECT_NE(error_of("!leaks 60s 2").find("unexpected '2'"), std::string::npos);
+}

@@ -1,0 +1,51 @@
+// Where `record`, `leaks`, `report` and kd's !leaks get their intervals:
+// the live pinned state, taken by LiveSampler, or a recording on disk.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "cli/context.h"
+#include "cli/reader.h"
+#include "record/recording.h"
+
+namespace pooltag::cli {
+
+// The recording's default file: /var/lib/pooltag/pooltag.db for an
+// installed pooltag (the binary in an sbin or bin directory), else
+// ./pooltag.db.
+std::string default_recording_path();
+
+// Takes intervals from the pinned state: the tag table (as `used` groups
+// it), /proc/meminfo and the recorded stacks. Opens the state afresh each
+// time, so tagging turned off, on, or re-enabled is followed: an interval
+// while it is off has meminfo only.
+class LiveSampler {
+ public:
+  static Result<std::unique_ptr<LiveSampler>> create(const Context &ctx, const TagArgs &tags);
+  Result<record::Sample> take();
+
+ private:
+  LiveSampler(const Context &ctx, TagArgs tags) : ctx_(ctx), tags_(std::move(tags)) {}
+  const Context &ctx_;
+  TagArgs tags_;
+  std::unique_ptr<Tagging> tagging_;
+  // stack frames by (enable time, stack id): symbolized once per session
+  std::map<std::pair<uint64_t, int32_t>, std::string> frames_;
+};
+
+// Samples every `interval_ns` for `duration_ns` (the first at once, the
+// last at the end), in memory. `stop` is asked between intervals;
+// `progress(done, total)` after each one.
+Result<record::Recording> watch(LiveSampler &sampler, uint64_t duration_ns, uint64_t interval_ns,
+                                const std::function<bool()> &stop,
+                                const std::function<void(uint64_t elapsed_ns)> &progress);
+
+// Reads a recording for the analysis: an error (one line, exit 1) when it
+// is missing, not a pooltag recording, of a newer format, or has no
+// interval. Never changes the file.
+Result<record::Recording> read_recording(const std::string &path, size_t max_instants = 480);
+
+}  // namespace pooltag::cli
