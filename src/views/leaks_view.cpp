@@ -74,7 +74,7 @@ std::string render_leaks_text(const analysis::LeakReport &report, const LeaksVie
   else
     out += "Suspects:\n" + table(report.suspects, options.max_rows, false);
   if (!report.bounded.empty()) {
-    out += fmt::format("\nUpper bounds, not suspects: {}\n", upper_bound_note(report.bounded.size()));
+    out += fmt::format("\nUpper bounds, not suspects: {}\n", upper_bound_note(report.bounded.size(), std::nullopt));
     out += table(report.bounded, options.max_rows, true);
   }
   out += fmt::format("\n{} tags flat or noise", report.noise.size());

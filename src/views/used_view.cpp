@@ -55,11 +55,12 @@ std::string bounded(const std::string &number, bool upper_bound) {
   return upper_bound ? std::string(kUpperBoundMark) + number : number;
 }
 
-std::string upper_bound_note(size_t rows, bool bulk_paths) {
+std::string upper_bound_note(size_t rows, std::optional<bool> bulk_paths) {
+  const char *why = !bulk_paths ? "some frees were never seen (bulk free paths, or events the kernel skipped)"
+                    : *bulk_paths ? "some frees were never seen (events the kernel skipped: recursion misses)"
+                                  : "objects freed in bulk or in RCU batches fire no event on this kernel";
   return fmt::format("{} {} {} upper bounds: {}, so some outstanding ones may be freed (docs/engine.md#bulk-frees)",
-                     kUpperBoundMark, rows, rows == 1 ? "row's Diff and Bytes are" : "rows' Diff and Bytes are",
-                     bulk_paths ? "some frees were never seen (events the kernel skipped: recursion misses)"
-                                : "objects freed in bulk or in RCU batches fire no event on this kernel");
+                     kUpperBoundMark, rows, rows == 1 ? "row's Diff and Bytes are" : "rows' Diff and Bytes are", why);
 }
 
 std::vector<std::string> loss_lines(const model::Losses &l) {

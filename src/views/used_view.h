@@ -38,7 +38,8 @@ std::vector<std::string> loss_lines(const model::Losses &losses);
 inline constexpr std::string_view kUpperBoundMark = "\u2264";
 std::string bounded(const std::string &number, bool upper_bound);
 // The one line under a table whose rows include upper bounds.
-std::string upper_bound_note(size_t rows, bool bulk_paths);
+// bulk_paths: whether the bulk programs ran (nullopt: not known, as in a recording)
+std::string upper_bound_note(size_t rows, std::optional<bool> bulk_paths);
 nlohmann::json losses_json(const model::Losses &losses);
 
 // Clips a tag to `width` columns, marking the cut with '~'.
