@@ -9,7 +9,10 @@
 #include <cstdio>
 #include <ctime>
 
+#include <fmt/ranges.h>
+
 #include "kernel/attribution.h"
+#include "kernel/fault_injection.h"
 #include "kernel/pinned_state.h"
 #include "kernel/selector.h"
 #include "pooltag.h"
@@ -48,6 +51,11 @@ void remove_orphaned_pins(const std::string &prefix) {
 Status require_root(const SystemAccess &system, std::string_view command) {
   if (!system.is_root())
     return Error{fmt::format("pooltag {} needs root (BPF programs and their pinned state are root only)", command)};
+  // root without them (a container, capsh --drop): the kernel would refuse
+  // with a bare EPERM, so name what is missing
+  if (auto missing = system.missing_capabilities(); !missing.empty())
+    return Error{fmt::format("pooltag {} needs {} (missing from this root's effective capabilities)", command,
+                             fmt::join(missing, " and "))};
   return Ok{};
 }
 
@@ -89,10 +97,13 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
   }
   auto loader = TaggingLoader::load(resolved, std::move(plan), *ranges, system.realtime_ns());
   if (!loader) return loader.error();
+  kill_point(kKillAfterLoad);
   if (auto st = (*loader)->attach(); !st) return st.error();
+  kill_point(kKillAfterAttach);
 
   std::string staging = staging_prefix(pin_dir) + std::to_string(getpid());
   if (auto st = (*loader)->pin(staging); !st) return st.error();
+  kill_point(kKillBeforePublish);
   if (rename(staging.c_str(), pin_dir.c_str()) != 0) {
     int err = errno;
     (void)remove_pins(staging);
