@@ -45,7 +45,7 @@ void remove_orphaned_pins(const std::string &prefix) {
     stale.push_back(parent + "/" + name);
   }
   closedir(d);
-  for (const auto &dir : stale) (void)remove_pins(dir);
+  for (const auto &dir : stale) (void)remove_pins_and_wait(dir);
 }
 
 Status require_root(const SystemAccess &system, std::string_view command) {
@@ -117,7 +117,7 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
 Status disable(const std::string &pin_dir, SystemAccess &system) {
   if (auto st = require_root(system, "disable"); !st) return st.error();
   remove_stale_staging(pin_dir);
-  return remove_pins(pin_dir);
+  return remove_pins_and_wait(pin_dir);
 }
 
 }  // namespace pooltag::kernel

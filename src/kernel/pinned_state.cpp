@@ -550,12 +550,23 @@ Status remove_pins(const std::string &dir) {
     (name.rfind(pins::kLinkPrefix, 0) == 0 ? links : others).push_back(name);
   }
   closedir(d);
-  const auto attached = linked_program_ids(dir, links);
   for (const auto *group : {&links, &others})
     for (const auto &name : *group)
       if (unlink(pins::path(dir, name).c_str()) != 0 && errno != ENOENT)
         return error_from_errno("cannot remove " + pins::path(dir, name));
   if (rmdir(dir.c_str()) != 0 && errno != ENOENT) return error_from_errno("cannot remove " + dir);
+  return Ok{};
+}
+
+Status remove_pins_and_wait(const std::string &dir) {
+  std::vector<std::string> links;
+  if (DIR *d = opendir(dir.c_str()); d != nullptr) {
+    while (dirent *e = readdir(d))
+      if (std::string name = e->d_name; name.rfind(pins::kLinkPrefix, 0) == 0) links.push_back(name);
+    closedir(d);
+  }
+  const auto attached = linked_program_ids(dir, links);
+  if (auto st = remove_pins(dir); !st) return st;
   // done only when the kernel no longer lists the programs
   return wait_until_unloaded(attached);
 }

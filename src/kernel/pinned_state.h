@@ -109,9 +109,14 @@ class PinnedState {
 };
 
 // Removes every pin in `dir` and the directory: detaches the programs and
-// frees the maps once no reader holds them; returns once the kernel has
-// unloaded the programs that were attached. kExitNotEnabled when absent.
+// frees the maps once no reader holds them. kExitNotEnabled when absent.
 Status remove_pins(const std::string &dir);
+// remove_pins, then waits until the kernel has unloaded the programs that
+// were attached (~100 ms after their links go, an RCU grace period), so
+// that `bpftool prog` no longer lists them: for pins of another process
+// (disable, what a killed command left), never for one's own programs,
+// which stay loaded while this process holds them.
+Status remove_pins_and_wait(const std::string &dir);
 
 // True when `dir` holds pinned state.
 bool pins_exist(const std::string &dir);

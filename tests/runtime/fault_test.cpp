@@ -31,7 +31,8 @@ std::vector<uint32_t> attached_program_ids(const std::string &dir) {
   auto r = run_pooltag_at(dir, {"status", "--json"});
   std::vector<uint32_t> ids;
   if (r.exit_code != 0) return ids;
-  for (const auto &p : nlohmann::json::parse(r.out)["programs"]) ids.push_back(p["id"].get<uint32_t>());
+  auto status = nlohmann::json::parse(r.out);  // kept: a range-for over a temporary's member dangles
+  for (const auto &p : status["programs"]) ids.push_back(p["id"].get<uint32_t>());
   return ids;
 }
 
