@@ -2,14 +2,13 @@
 
 #include <dirent.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
-
-#include <fmt/ranges.h>
 
 #include "kernel/attribution.h"
 #include "kernel/fault_injection.h"
