@@ -97,10 +97,11 @@ TEST_F(Faults, EnableKilledAtEachStepLeavesNothingAttached) {
     EXPECT_TRUE(staging_dirs(dir_).empty()) << "staging directory left behind";
     for (uint32_t id : ids) {
       // unpinned programs go with the dead process, a little later
-      if (pinned)
+      if (pinned) {
         EXPECT_FALSE(program_loaded(id)) << "program " << id << " still loaded after the cleanup returned";
-      else
+      } else {
         EXPECT_TRUE(eventually([&] { return !program_loaded(id); }, 3000)) << "program " << id << " still loaded";
+      }
     }
   }
   unlink(report.c_str());
@@ -180,7 +181,9 @@ TEST_F(Faults, ReadersRunningWhileDisableRemovesTheStateEndClearly) {
   // every used either answered or said tagging is not enabled, in one line
   for (const auto &r : used_runs) {
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.exit_code << ": " << r.err;
-    if (r.exit_code != 0) EXPECT_EQ(lines(r.err), 1u) << r.err;
+    if (r.exit_code != 0) {
+      EXPECT_EQ(lines(r.err), 1u) << r.err;
+    }
   }
   // mon ends by itself, its last line the error object
   std::string line, last;
@@ -216,4 +219,26 @@ TEST_F(Faults, TwoDumpsAtOnceAreBothCorrect) {
       }
     }
   }
+}
+
+// --stop-task never stops the watcher itself: a thread preloaded into
+// `pooltag hit` makes allocations of the hit tag, and each comes back as
+// a hit of pooltag's own pid, not stopped, and the watch goes on to its
+// count. (Stopping other tasks: StopTaskStopsTheAllocatingTaskUntilSigcont.)
+TEST_F(Faults, StopTaskNeverStopsPooltagItself) {
+  ASSERT_EQ(run_pooltag_at(dir_, {"enable"}).exit_code, 0);
+  setenv("LD_PRELOAD", WATCHER_ALLOCATES_LIBRARY, 1);
+  Program hit({POOLTAG_BINARY, "--pin-dir", dir_, "hit", "user_preparse", "--stop-task", "--json", "--count", "3"});
+  unsetenv("LD_PRELOAD");
+  int own = 0;
+  for (int i = 0; i < 3; ++i) {
+    std::string line = hit.read_line(10000);
+    ASSERT_FALSE(line.empty()) << "no hit: the watcher stopped, or its keys were not seen";
+    auto event = nlohmann::json::parse(line);
+    if (event["pid"] != hit.pid()) continue;  // another task adding a key meanwhile
+    ++own;
+    EXPECT_FALSE(event["stopped"].get<bool>()) << line;
+  }
+  EXPECT_GT(own, 0) << "none of the hits was the watcher's own";
+  EXPECT_EQ(hit.wait(), 0);
 }
