@@ -63,8 +63,14 @@ TEST(JsonErrors, UsageErrorsUnderJsonAreErrorObjectsWithExitTwo) {
 }
 
 TEST_F(Environment, NotRootIsOneLine) {
+  // a copy nobody can run, wherever the build tree is (a clone under /root is not)
+  char scratch[] = "/tmp/pooltag-not-root-XXXXXX";
+  ASSERT_NE(mkdtemp(scratch), nullptr);
+  const std::string binary = std::string(scratch) + "/pooltag";
+  ASSERT_EQ(run_command({"cp", POOLTAG_BINARY, binary}).exit_code, 0);
+  chmod(scratch, 0755);
   for (auto args : std::vector<std::vector<std::string>>{{"used"}, {"enable"}, {"disable"}, {"status"}}) {
-    std::vector<std::string> argv = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", POOLTAG_BINARY,
+    std::vector<std::string> argv = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binary,
                                      "--pin-dir", dir_};
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = run_command(argv);
@@ -72,6 +78,7 @@ TEST_F(Environment, NotRootIsOneLine) {
     EXPECT_EQ(lines(r.err), 1u) << r.err;
     EXPECT_NE(r.err.find("needs root"), std::string::npos) << r.err;
   }
+  run_command({"rm", "-r", scratch});
 }
 
 TEST_F(Environment, RootWithoutBpfCapabilitiesNamesTheMissingOne) {
