@@ -4,6 +4,10 @@
 #   make kernel-table  runs the kernel matrix and rewrites README's kernel table
 #   make bench installs what is missing (and bpftrace, BCC), builds bench/,
 #              measures pooltag's overhead (docs/performance.md)
+#   make fuzz  runs every libFuzzer target (ASan+UBSan) for FUZZ_TIME seconds
+#              in total (default 600), docs/reliability.md
+#   make soak  10 million allocation events of churn under readers; exact
+#              counts afterwards (SOAK_EVENTS=N to change), docs/reliability.md
 #   make bench-export  times a scrape of pooltag export at 1,000,000
 #              outstanding allocations (docs/export.md)
 # Installing (docs/install.md):
@@ -12,7 +16,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test bench bench-export clean install deb kernel-table
+.PHONY: all deps build run test fuzz soak bench bench-export clean install deb kernel-table
 
 all: build
 
@@ -35,6 +39,17 @@ test: build
 kernel-table: build
 	@ctest --test-dir $(BUILD) -L kernels -E kernels.readme --output-on-failure
 	@python3 tests/kernels/kernel_table.py $(BUILD)/kernels README.md
+
+# Every fuzz target for its share of FUZZ_TIME seconds (scripts/fuzz.sh).
+FUZZ_TIME ?= 600
+fuzz: build
+	@scripts/fuzz.sh $(BUILD) $(FUZZ_TIME)
+
+# The soak: two churn threads, SOAK_EVENTS allocation events, readers in a
+# loop; ends with the figures and exact counts (tests/soak/soak.cpp).
+SOAK_EVENTS ?= 10000000
+soak: build
+	@$(BUILD)/tests/pooltag-soak --events $(SOAK_EVENTS)
 
 # The overhead benchmark: bpftrace is its external reference, BCC is there to
 # show whether its memleak runs on this kernel. Results: bench/results/*.json.

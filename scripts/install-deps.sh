@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(cmake make g++ gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
           libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev googletest
           libedit-dev libncurses-dev tmux procps
+          util-linux libcap2-bin  # setpriv and capsh: the fault tests drop capabilities
           libclang-rt-14-dev  # libFuzzer for tests/fuzz (clang -fsanitize=fuzzer)
           # packaging (docs/install.md): man pages, their render test, the
           # systemd unit check, the .deb's Depends

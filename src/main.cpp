@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "common/result.h"
 #include "kernel/libbpf_log.h"
 #include "kernel/system.h"
@@ -47,20 +48,34 @@ int main(int argc, char **argv) {
   runners["leaks"] = cli::add_leaks(app, ctx);
   runners["report"] = cli::add_report(app, ctx);
 
+  // A wrong command line fails before any subcommand has its --json: ask
+  // the arguments themselves.
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion &e) {
+    return app.exit(e);
   } catch (const CLI::ParseError &e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitUsage;
+    return cli::report_failure(Error{std::string(e.what()) + " (--help lists the commands and options)", kExitUsage},
+                               cli::json_requested(argc, argv));
   }
+  CLI::App *command = app.get_subcommands().front();
+  // Every failure, whichever command, leaves through report_failure: the
+  // command's own --json decides between a JSON object and one stderr line.
+  const CLI::Option *json_flag = command->get_option_no_throw("--json");
+  const bool json = json_flag != nullptr && json_flag->count() > 0;
   // libbpf's messages: one line per failure unless -v asks for all of them
   kernel::capture_libbpf_output(verbose);
   try {
-    for (auto *sub : app.get_subcommands()) return runners.at(sub->get_name())();
+    auto result = runners.at(command->get_name())();
+    if (!result) return cli::report_failure(result.error(), json);
+    return *result;
   } catch (const FatalError &e) {
-    fmt::print(stderr, "pooltag: internal error: {}\n", e.what());
+    return cli::report_failure(Error{std::string("internal error: ") + e.what(), kExitError}, json);
   } catch (const std::exception &e) {
-    fmt::print(stderr, "pooltag: {}\n", e.what());
+    return cli::report_failure(Error{e.what(), kExitError}, json);
   }
-  return kExitError;
 }

@@ -19,10 +19,10 @@ Runner add_check(CLI::App &app, Context &ctx) {
   auto args = std::make_shared<Args>();
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->add_option("--pools", args->pools, "Pool types to plan for, as enable takes them")->capture_default_str();
-  return [args, &ctx]() {
-    if (auto st = kernel::require_root(*ctx.system, "check"); !st) return report(st.error());
+  return [args, &ctx]() -> Result<int> {
+    if (auto st = kernel::require_root(*ctx.system, "check"); !st) return st.error();
     auto pools = model::parse_pool_list(args->pools);
-    if (!pools) return report(pools.error());
+    if (!pools) return pools.error();
     kernel::LinuxKernelProbe probe;
     auto features = kernel::probe_kernel(probe);
     auto plan = kernel::plan_tagging(features, *pools);

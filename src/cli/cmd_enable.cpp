@@ -9,11 +9,6 @@
 
 namespace pooltag::cli {
 
-int report(const Error &error) {
-  fmt::print(stderr, "pooltag: {}\n", error.message);
-  return error.exit_code;
-}
-
 Runner add_enable(CLI::App &app, Context &ctx) {
   auto *cmd = app.add_subcommand(
       "enable", "Start pool tagging: load the programs on the allocation tracepoints and pin them, so that tagging "
@@ -56,20 +51,20 @@ Runner add_enable(CLI::App &app, Context &ctx) {
       ->capture_default_str();
   // The benchmark floor (bench/): programs attached that return at once.
   cmd->add_flag("--null", args->null_programs)->group("");
-  return [args, &ctx]() {
+  return [args, &ctx]() -> Result<int> {
     auto pools = model::parse_pool_list(args->pools);
-    if (!pools) return report(pools.error());
+    if (!pools) return pools.error();
     auto max_live = parse_size(args->max_live);
-    if (!max_live) return report(max_live.error());
+    if (!max_live) return max_live.error();
     auto max_sites = parse_size(args->max_sites);
-    if (!max_sites) return report(max_sites.error());
-    if (*max_sites > UINT32_MAX) return report(Error{"--max-sites is too large", kExitUsage});
+    if (!max_sites) return max_sites.error();
+    if (*max_sites > UINT32_MAX) return Error{"--max-sites is too large", kExitUsage};
     auto stack_entries = parse_size(args->stack_entries);
-    if (!stack_entries) return report(stack_entries.error());
+    if (!stack_entries) return stack_entries.error();
     auto hit_buffer = parse_size(args->hit_buffer);
-    if (!hit_buffer) return report(hit_buffer.error());
+    if (!hit_buffer) return hit_buffer.error();
     if (*stack_entries > UINT32_MAX || *hit_buffer > UINT32_MAX)
-      return report(Error{"--stack-entries or --hit-buffer is too large", kExitUsage});
+      return Error{"--stack-entries or --hit-buffer is too large", kExitUsage};
     kernel::EnableOptions options;
     options.pools = *pools;
     options.max_live = *max_live;
@@ -83,7 +78,7 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     symbols::FileKallsymsSource kallsyms(ctx.kallsyms_path);
     kernel::LinuxKernelProbe probe;
     auto report_or = kernel::enable(ctx.pin_dir, options, *ctx.system, kallsyms, probe);
-    if (!report_or) return report(report_or.error());
+    if (!report_or) return report_or.error();
     const auto &r = *report_or;
     fmt::print("pool tagging enabled: pools {}, programs on {} tracepoints{}, room for {} live allocations and {} "
                "sites ({} of kernel memory), pinned at {}\n",
@@ -107,8 +102,8 @@ Runner add_enable(CLI::App &app, Context &ctx) {
 
 Runner add_disable(CLI::App &app, Context &ctx) {
   app.add_subcommand("disable", "Stop pool tagging: detach the programs and remove the pinned state and counts");
-  return [&ctx]() {
-    if (auto st = kernel::disable(ctx.pin_dir, *ctx.system); !st) return report(st.error());
+  return [&ctx]() -> Result<int> {
+    if (auto st = kernel::disable(ctx.pin_dir, *ctx.system); !st) return st.error();
     fmt::print("pool tagging disabled\n");
     return 0;
   };

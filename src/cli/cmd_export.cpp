@@ -17,27 +17,27 @@ struct ExportArgs {
   ExportSettings settings;
 };
 
-int run_export(const ExportArgs &args, Context &ctx) {
+Result<int> run_export(const ExportArgs &args, Context &ctx) {
   // usage errors first, then privilege, then the port
   auto address = exporter::parse_listen_address(args.listen);
-  if (!address) return report(address.error());
-  if (args.settings.top == 0) return report(Error{"--top 0: at least one tag is exported by name", kExitUsage});
+  if (!address) return address.error();
+  if (args.settings.top == 0) return Error{"--top 0: at least one tag is exported by name", kExitUsage};
   for (const auto *list : {&args.settings.patterns, &args.settings.exclude})
     for (const auto &p : *list)
-      if (auto st = check_tag_pattern(p); !st) return report(st.error());
+      if (auto st = check_tag_pattern(p); !st) return st.error();
   if (args.settings.tags.by == "stack")
-    return report(Error{"--by stack is not exported: a series per stack is unbounded (caller, module, cache)",
-                        kExitUsage});
+    return Error{"--by stack is not exported: a series per stack is unbounded (caller, module, cache)",
+                        kExitUsage};
   if (!model::parse_grouping(args.settings.tags.by))
-    return report(Error{fmt::format("unknown grouping '{}' (caller, module, cache)", args.settings.tags.by),
-                        kExitUsage});
-  if (auto st = kernel::require_root(*ctx.system, "export"); !st) return report(st.error());
+    return Error{fmt::format("unknown grouping '{}' (caller, module, cache)", args.settings.tags.by),
+                        kExitUsage};
+  if (auto st = kernel::require_root(*ctx.system, "export"); !st) return st.error();
 
   auto collector = ExportCollector::create(ctx, args.settings);
-  if (!collector) return report(collector.error());
+  if (!collector) return collector.error();
   auto server = exporter::MetricsServer::bind(
       *address, [c = collector->get()](std::string_view accept) { return c->scrape(accept); });
-  if (!server) return report(server.error());
+  if (!server) return server.error();
   exporter::ListenAddress bound = *address;
   bound.port = (*server)->port();
   if (!bound.loopback())
@@ -45,7 +45,7 @@ int run_export(const ExportArgs &args, Context &ctx) {
                bound.text());
   fmt::print("pooltag export: serving http://{}/metrics\n", bound.text());
   std::fflush(stdout);
-  if (auto st = exporter::serve_until_signal(**server); !st) return report(st.error());
+  if (auto st = exporter::serve_until_signal(**server); !st) return st.error();
   return kExitOk;
 }
 

@@ -26,16 +26,6 @@ views::FrameSource memoized_frames(const Reader &r) {
   };
 }
 
-Result<uint64_t> parse_address(std::string text) {
-  if (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0) text = text.substr(2);
-  text.erase(std::remove(text.begin(), text.end(), '`'), text.end());  // WinDbg's ffff8881`00001000
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, 16);
-  if (text.empty() || ec != std::errc() || p != text.data() + text.size())
-    return Error{fmt::format("bad address '{}' (hex, e.g. ffff888100001000)", text), kExitUsage};
-  return v;
-}
-
 }  // namespace
 
 Result<FoundAllocations> find_allocations(const Reader &r, const std::string &tag, std::optional<model::Pool> pool,
@@ -103,26 +93,26 @@ Runner add_find(CLI::App &app, Context &ctx) {
                   "--list; kmemleak shows 32)")
       ->expected(0, 1)
       ->default_str("32");
-  return [args, cmd, &ctx]() {
+  return [args, cmd, &ctx]() -> Result<int> {
     auto pool_or = parse_pool_option(args->pool);
-    if (!pool_or) return report(pool_or.error());
+    if (!pool_or) return pool_or.error();
     std::optional<model::Pool> pool = *pool_or;
     uint64_t older_than = 0;
     if (!args->older_than.empty()) {
       auto d = parse_duration_ns(args->older_than);
-      if (!d) return report(d.error());
+      if (!d) return d.error();
       older_than = *d;
     }
     bool dumping = cmd->count("--dump") > 0;
     uint32_t dump_bytes = dumping ? (args->dump == 0 ? 32 : args->dump) : 0;
     if (dump_bytes > PT_MAX_DUMP_BYTES)
-      return report(Error{fmt::format("--dump {} is too large (at most {})", dump_bytes, PT_MAX_DUMP_BYTES),
-                          kExitUsage});
+      return Error{fmt::format("--dump {} is too large (at most {})", dump_bytes, PT_MAX_DUMP_BYTES),
+                          kExitUsage};
     auto reader = Reader::open(ctx, args->tags, "find");
-    if (!reader) return report(reader.error());
+    if (!reader) return reader.error();
     auto &r = **reader;
     auto found = find_allocations(r, args->tag, pool, older_than);
-    if (!found) return report(found.error());
+    if (!found) return found.error();
     const auto &wanted = found->sites;
     auto &allocations = found->allocations;
 
@@ -131,7 +121,7 @@ Runner add_find(CLI::App &app, Context &ctx) {
       std::vector<uint64_t> addresses;
       for (const auto &a : allocations) addresses.push_back(a.address);
       auto d = r.state().dump(addresses, dump_bytes);
-      if (!d) return report(d.error());
+      if (!d) return d.error();
       dumps = std::move(*d);
       // objects freed while they were read are not shown
       std::erase_if(allocations, [&](const auto &a) { return dumps.count(a.address) == 0; });
@@ -166,14 +156,14 @@ Runner add_pool(CLI::App &app, Context &ctx) {
   auto args = std::make_shared<PoolArgs>();
   cmd->add_option("ADDRESS", args->address, "Kernel address in hex")->required();
   add_tag_options(cmd, args->tags);
-  return [args, &ctx]() {
+  return [args, &ctx]() -> Result<int> {
     auto address = parse_address(args->address);
-    if (!address) return report(address.error());
+    if (!address) return address.error();
     auto reader = Reader::open(ctx, args->tags, "pool");
-    if (!reader) return report(reader.error());
+    if (!reader) return reader.error();
     auto &r = **reader;
     auto found = print_pool(r, *address, stdout);
-    if (!found) return report(found.error());
+    if (!found) return found.error();
     return *found ? 0 : static_cast<int>(kExitError);
   };
 }

@@ -92,6 +92,8 @@ Status watch_hits(const Reader &r, const std::string &pattern, uint64_t since, c
     // (--by cache) are marked here
     if (kernel::monotonic_now_ns() - last_mark > 500000000ull) {
       last_mark = kernel::monotonic_now_ns();
+      // a disabled tagging sends no more hits: say so rather than wait
+      if (auto st = r.state().still_pinned(); !st) return st.error();
       (void)r.state().mark_sites(PT_SITE_HIT,
                                  [&](const model::SiteSample &site) { return r.matches(site, pattern, std::nullopt); });
     }
@@ -113,18 +115,18 @@ Runner add_hit(CLI::App &app, Context &ctx) {
   cmd->add_flag("--stop-task", args->stop_task,
                 "Send SIGSTOP to the user task that caused each hit, so it can be inspected (gdb, "
                 "/proc/PID/stack); it stays stopped until it gets SIGCONT");
-  return [args, &ctx]() {
+  return [args, &ctx]() -> Result<int> {
     uint64_t duration_ns = 0;
     if (!args->duration.empty()) {
       auto d = parse_duration_ns(args->duration);
-      if (!d) return report(d.error());
+      if (!d) return d.error();
       duration_ns = *d;
     }
     auto reader = Reader::open(ctx, args->tags, "hit");
-    if (!reader) return report(reader.error());
+    if (!reader) return reader.error();
     auto &r = **reader;
     if (args->clear) {
-      if (auto st = set_hit_tag(r, {}, 0); !st) return report(st.error());
+      if (auto st = set_hit_tag(r, {}, 0); !st) return st.error();
       fmt::print("hit tag cleared\n");
       return 0;
     }
@@ -133,13 +135,13 @@ Runner add_hit(CLI::App &app, Context &ctx) {
       patterns.push_back(args->tag);
     } else {
       auto current = r.state().read_selector(kernel::PinnedState::Selector::HitTag);
-      if (!current) return report(current.error());
-      if (!current->active) return report(Error{"no hit tag is set: pooltag hit TAG sets one", kExitUsage});
+      if (!current) return current.error();
+      if (!current->active) return Error{"no hit tag is set: pooltag hit TAG sets one", kExitUsage};
       patterns.push_back(current->tag);
     }
     uint32_t flags = args->stop_task ? PT_HIT_STOP_TASK : 0;
     uint64_t since = kernel::monotonic_now_ns();  // before the tag is set: no event of ours is skipped
-    if (auto st = set_hit_tag(r, patterns, flags); !st) return report(st.error());
+    if (auto st = set_hit_tag(r, patterns, flags); !st) return st.error();
 
     // the drop counter alone: a snapshot would sum every site and scan the live table
     uint64_t events = 0;
@@ -177,14 +179,11 @@ Runner add_hit(CLI::App &app, Context &ctx) {
              (duration_ns != 0 && kernel::monotonic_now_ns() - start >= duration_ns);
     };
     bool opened = false;
-    int rc = 0;
-    if (auto st = watch_hits(r, patterns[0], since, stop, handle, on_open, opened); !st) {
-      if (!opened) {
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        return report(st.error());
-      }
-      rc = report(st.error());
+    Status watched = watch_hits(r, patterns[0], since, stop, handle, on_open, opened);
+    if (!watched && !opened) {
+      signal(SIGINT, SIG_DFL);
+      signal(SIGTERM, SIG_DFL);
+      return watched.error();
     }
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
@@ -195,7 +194,9 @@ Runner add_hit(CLI::App &app, Context &ctx) {
     std::FILE *summary = args->json ? stderr : stdout;
     fmt::print(summary, "{} events{}; hit tag '{}' stays set (pooltag hit --clear clears it)\n", events,
                drops ? fmt::format(", {} lost: ring buffer full", drops) : "", patterns[0]);
-    return rc;
+    // a watch that broke after events came: the summary, then the error
+    if (!watched) return watched.error();
+    return 0;
   };
 }
 
@@ -214,35 +215,35 @@ Runner add_stacks(CLI::App &app, Context &ctx) {
                   "walk costs 1-2 us)");
   add_tag_options(cmd, args->tags);
   cmd->add_flag("--clear", args->clear, "Record no stacks (the hit tag's allocations still carry theirs)");
-  return [args, &ctx]() {
+  return [args, &ctx]() -> Result<int> {
     auto reader = Reader::open(ctx, args->tags, "stacks");
-    if (!reader) return report(reader.error());
+    if (!reader) return reader.error();
     auto &r = **reader;
     using Sel = kernel::PinnedState::Selector;
     if (args->patterns.empty() && !args->clear) {
       auto cur = r.state().read_selector(Sel::StackTags);
-      if (!cur) return report(cur.error());
+      if (!cur) return cur.error();
       fmt::print("{}\n", cur->active ? fmt::format("stacks recorded for: {}", cur->tag) : "no stacks recorded");
       return 0;
     }
     kernel::TagSelection selection;
     if (!args->clear) {
       auto s = r.selection(args->patterns);
-      if (!s) return report(s.error());
+      if (!s) return s.error();
       selection = std::move(*s);
     }
     auto cur = r.state().read_selector(Sel::StackTags);
-    if (!cur) return report(cur.error());
+    if (!cur) return cur.error();
     pt_tag_selector sel = *cur;
     kernel::fill_selector(selection, 0, sel);
-    if (auto st = r.state().write_selector(Sel::StackTags, sel); !st) return report(st.error());
+    if (auto st = r.state().write_selector(Sel::StackTags, sel); !st) return st.error();
     auto marked = r.state().mark_sites(PT_SITE_STACKS, [&](const model::SiteSample &site) {
       if (selection.all) return true;
       for (const auto &p : args->patterns)
         if (r.matches(site, p, std::nullopt)) return true;
       return false;
     });
-    if (!marked) return report(marked.error());
+    if (!marked) return marked.error();
     if (args->clear)
       fmt::print("no stacks recorded\n");
     else

@@ -365,14 +365,14 @@ Runner add_kd(CLI::App &app, Context &ctx) {
                   "Run these commands (separated by ;) and exit, like kd -c");
   cmd->add_option("-i,--input", args->input, "Run the commands of this file, one or more a line, and exit");
   add_tag_options(cmd, args->tags);
-  return [args, &ctx]() {
+  return [args, &ctx]() -> Result<int> {
     std::ifstream file;
     if (!args->input.empty()) {
       file.open(args->input);
-      if (!file) return report(error_from_errno("cannot read " + args->input));
+      if (!file) return error_from_errno("cannot read " + args->input);
     }
     KdSession session(ctx, args->tags);
-    if (auto st = session.open(); !st) return report(st.error());
+    if (auto st = session.open(); !st) return st.error();
 
     // Ctrl-C stops the running command (g) rather than kd.
     struct sigaction sa {};

@@ -64,10 +64,10 @@ struct LeaksArgs {
   TagArgs tags;
 };
 
-int run_leaks(const LeaksArgs &args, Context &ctx) {
+Result<int> run_leaks(const LeaksArgs &args, Context &ctx) {
   // checked here, not by CLI11: its "Excludes:" note would break the help's columns
   if (!args.db.empty() && !args.watch.empty())
-    return report(Error{"--db and --watch: one source at a time", kExitUsage});
+    return Error{"--db and --watch: one source at a time", kExitUsage};
   LeaksQuery query;
   query.db = args.db.empty() ? default_recording_path() : args.db;
   query.tags = args.tags;
@@ -76,14 +76,14 @@ int run_leaks(const LeaksArgs &args, Context &ctx) {
                            std::pair{&args.min_duration, &query.options.min_duration_ns}}) {
     if (text->empty()) continue;
     auto d = parse_duration_ns(*text);
-    if (!d) return report(d.error());
+    if (!d) return d.error();
     *out = *d;
   }
   if (!args.watch.empty() && query.watch_ns < 3 * query.interval_ns)
-    return report(Error{"--watch: at least three --interval", kExitUsage});
-  if (query.interval_ns < 100000000ull) return report(Error{"--interval: at least 100ms", kExitUsage});
+    return Error{"--watch: at least three --interval", kExitUsage};
+  if (query.interval_ns < 100000000ull) return Error{"--interval: at least 100ms", kExitUsage};
   if (!model::parse_grouping(args.tags.by))
-    return report(Error{fmt::format("unknown grouping '{}' (caller, module, cache, stack)", args.tags.by), kExitUsage});
+    return Error{fmt::format("unknown grouping '{}' (caller, module, cache, stack)", args.tags.by), kExitUsage};
 
   // Ctrl-C ends a watch early; what was watched is still ranked.
   struct sigaction sa {};
@@ -91,7 +91,7 @@ int run_leaks(const LeaksArgs &args, Context &ctx) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   auto ranking = rank_leaks(ctx, query, [] { return g_stop != 0; });
-  if (!ranking) return report(ranking.error());
+  if (!ranking) return ranking.error();
   if (args.json)
     fmt::print("{}\n", views::leaks_json(ranking->report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   else

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "kernel/control.h"
 #include "kernel/features.h"
 #include "kernel/pinned_state.h"
@@ -81,7 +82,7 @@ class EphemeralTagging {
  public:
   EphemeralTagging(std::string dir, kernel::SystemAccess &system) : dir_(std::move(dir)), system_(system) {}
   ~EphemeralTagging() {
-    if (auto st = kernel::disable(dir_, system_); !st) report(st.error());
+    if (auto st = kernel::disable(dir_, system_); !st) print_warning(st.error());
   }
   EphemeralTagging(const EphemeralTagging &) = delete;
   EphemeralTagging &operator=(const EphemeralTagging &) = delete;
@@ -134,16 +135,16 @@ Result<views::MonOptions> mon_options(const MonArgs &args) {
   return o;
 }
 
-int run_mon(const MonArgs &args, Context &ctx) {
+Result<int> run_mon(const MonArgs &args, Context &ctx) {
   auto options = mon_options(args);
-  if (!options) return report(options.error());
+  if (!options) return options.error();
   std::optional<model::TagFile> tags;
   if (!args.tags_file.empty()) {
     auto loaded = model::TagFile::load(args.tags_file);
-    if (!loaded) return report(loaded.error());
+    if (!loaded) return loaded.error();
     tags = std::move(*loaded);
   }
-  if (auto st = kernel::require_root(*ctx.system, "mon"); !st) return report(st.error());
+  if (auto st = kernel::require_root(*ctx.system, "mon"); !st) return st.error();
 
   g_stop = 0;
   install_stop_handlers();
@@ -155,32 +156,32 @@ int run_mon(const MonArgs &args, Context &ctx) {
     pin_dir = ephemeral_prefix(ctx.pin_dir) + std::to_string(getpid());
     kernel::LinuxKernelProbe probe;
     auto enabled = kernel::enable(pin_dir, kernel::EnableOptions{}, *ctx.system, kallsyms, probe);
-    if (!enabled) return report(enabled.error());
+    if (!enabled) return enabled.error();
     ephemeral.emplace(pin_dir, *ctx.system);
   }
   auto state = kernel::PinnedState::open(pin_dir);
   if (!state) {
     if (state.error().exit_code == kExitNotEnabled)
-      return report(Error{"pool tagging is not enabled: 'pooltag enable' starts it, or 'pooltag mon --ephemeral' "
+      return Error{"pool tagging is not enabled: 'pooltag enable' starts it, or 'pooltag mon --ephemeral' "
                           "tags only while mon runs",
-                          kExitNotEnabled});
-    return report(state.error());
+                          kExitNotEnabled};
+    return state.error();
   }
   auto syms = symbols::KernelSymbols::load(kallsyms);
-  if (!syms) return report(syms.error());
+  if (!syms) return syms.error();
   SiteSymbolizer symbolizer(*syms);
   kernel::KernelSnapshotSource source(std::move(*state));
   views::FileMemInfoSource meminfo;
   views::MonModel mon(source, meminfo, symbolizer, tags ? &*tags : nullptr, *options);
 
   if (!args.batch && !args.json) {
-    if (auto st = views::run_mon_screen(mon, g_stop); !st) return report(st.error());
+    if (auto st = views::run_mon_screen(mon, g_stop); !st) return st.error();
     return kExitOk;
   }
   for (size_t i = 0; g_stop == 0 && (args.count == 0 || i < args.count); ++i) {
     if (i != 0) interruptible_sleep(options->interval_ns);
     if (g_stop != 0) break;
-    if (auto st = mon.refresh(); !st) return report(st.error());
+    if (auto st = mon.refresh(); !st) return st.error();
     if (args.json)
       fmt::print("{}\n", mon.report_json().dump());
     else

@@ -44,19 +44,19 @@ void progress(const std::string &path, uint64_t intervals, bool tagging_on) {
              format_bytes_short(size + (ec ? 0 : wal)), tagging_on ? "" : ", tagging off (waiting for enable)");
 }
 
-int run_record(const RecordArgs &args, Context &ctx) {
+Result<int> run_record(const RecordArgs &args, Context &ctx) {
   auto interval = parse_duration_ns(args.interval);
-  if (!interval) return report(interval.error());
-  if (*interval < kMinIntervalNs) return report(Error{"--interval: at least 100ms", kExitUsage});
+  if (!interval) return interval.error();
+  if (*interval < kMinIntervalNs) return Error{"--interval: at least 100ms", kExitUsage};
   uint64_t duration = 0;
   if (!args.duration.empty()) {
     auto d = parse_duration_ns(args.duration);
-    if (!d) return report(d.error());
+    if (!d) return d.error();
     duration = *d;
   }
   if (!model::parse_grouping(args.tags.by))
-    return report(Error{fmt::format("unknown grouping '{}' (caller, module, cache, stack)", args.tags.by), kExitUsage});
-  if (auto st = kernel::require_root(*ctx.system, "record"); !st) return report(st.error());
+    return Error{fmt::format("unknown grouping '{}' (caller, module, cache, stack)", args.tags.by), kExitUsage};
+  if (auto st = kernel::require_root(*ctx.system, "record"); !st) return st.error();
 
   const std::string path = args.output.empty() ? default_recording_path() : args.output;
   if (args.output.empty() && path.find('/') != std::string::npos) {
@@ -64,9 +64,9 @@ int run_record(const RecordArgs &args, Context &ctx) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   }
   auto sampler = LiveSampler::create(ctx, args.tags);
-  if (!sampler) return report(sampler.error());
+  if (!sampler) return sampler.error();
   auto store = record::Store::open_for_append(path);
-  if (!store) return report(store.error());
+  if (!store) return store.error();
 
   // SIGINT and SIGTERM end the recording between intervals; a kill loses at
   // most the interval being written.
@@ -80,15 +80,15 @@ int run_record(const RecordArgs &args, Context &ctx) {
   const uint64_t start = monotonic_ns();
   uint64_t last_thin = 0, taken = 0;
   auto recorded = (*store)->sample_count();
-  if (!recorded) return report(recorded.error());
+  if (!recorded) return recorded.error();
   for (uint64_t i = 0;; ++i) {
     auto sample = (*sampler)->take();
-    if (!sample) return report(sample.error());
-    if (auto st = (*store)->append(*sample); !st) return report(st.error());
+    if (!sample) return sample.error();
+    if (auto st = (*store)->append(*sample); !st) return st.error();
     ++taken;
     if (i == 0 || monotonic_ns() - last_thin >= kThinEveryNs) {
       auto thinned = (*store)->thin(sample->time_ns);
-      if (!thinned) return report(thinned.error());
+      if (!thinned) return thinned.error();
       last_thin = monotonic_ns();
     }
     if (terminal) progress(path, *recorded + taken, sample->session.has_value());

@@ -23,34 +23,34 @@ struct ReportArgs {
   std::string min_duration = "30s";
 };
 
-int run_report(const ReportArgs &args, Context &ctx) {
-  if (args.output.empty()) return report(Error{"-o FILE: where to write the report", kExitUsage});
+Result<int> run_report(const ReportArgs &args, Context &ctx) {
+  if (args.output.empty()) return Error{"-o FILE: where to write the report", kExitUsage};
   const std::string db = args.db.empty() ? default_recording_path() : args.db;
   analysis::LeakOptions options;
   auto min = parse_duration_ns(args.min_duration);
-  if (!min) return report(min.error());
+  if (!min) return min.error();
   options.min_duration_ns = *min;
   std::error_code ec;
   if (std::filesystem::equivalent(db, args.output, ec))
-    return report(Error{fmt::format("-o {}: that is the recording itself", args.output), kExitUsage});
+    return Error{fmt::format("-o {}: that is the recording itself", args.output), kExitUsage};
 
   auto recording = read_recording(db);
-  if (!recording) return report(recording.error());
+  if (!recording) return recording.error();
   auto leaks = analysis::find_leaks(*recording, options);
   std::string html = views::render_report_html(*recording, leaks, views::ReportOptions{db, ctx.system->realtime_ns()});
 
   const std::string temp = args.output + ".tmp";
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) return report(error_from_errno("cannot write " + temp));
+    if (!out) return error_from_errno("cannot write " + temp);
     out << html;
     out.close();
-    if (!out) return report(error_from_errno("cannot write " + temp));
+    if (!out) return error_from_errno("cannot write " + temp);
   }
   if (std::rename(temp.c_str(), args.output.c_str()) != 0) {
     Error e = error_from_errno("cannot write " + args.output);
     std::remove(temp.c_str());
-    return report(e);
+    return e;
   }
   return kExitOk;
 }

@@ -20,8 +20,8 @@ Runner add_status(CLI::App &app, Context &ctx) {
                                            "counters and attached programs");
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print one JSON object");
-  return [json, &ctx]() {
-    if (auto st = kernel::require_root(*ctx.system, "status"); !st) return report(st.error());
+  return [json, &ctx]() -> Result<int> {
+    if (auto st = kernel::require_root(*ctx.system, "status"); !st) return st.error();
     auto state = kernel::PinnedState::open(ctx.pin_dir);
     if (!state) {
       if (state.error().exit_code == kExitNotEnabled) {
@@ -31,12 +31,12 @@ Runner add_status(CLI::App &app, Context &ctx) {
           fmt::print("pool tagging is not enabled ('pooltag enable' starts it)\n");
         return static_cast<int>(kExitNotEnabled);
       }
-      return report(state.error());
+      return state.error();
     }
     const auto &ps = **state;
     const pt_state &st = ps.state();
     auto snap = ps.snapshot();
-    if (!snap) return report(snap.error());
+    if (!snap) return snap.error();
     auto programs = ps.programs();
     auto hit = ps.read_selector(kernel::PinnedState::Selector::HitTag);
     auto stack_tags = ps.read_selector(kernel::PinnedState::Selector::StackTags);

@@ -65,25 +65,25 @@ Runner add_used(CLI::App &app, Context &ctx) {
   cmd->add_flag("--json", args->json, "Print JSON: one object per tag and pool, the totals and the loss counters");
   cmd->add_option("--replay", args->replay_file,
                   "Read a recorded event stream instead of the kernel (see docs/replay.md)");
-  return [args, &ctx]() {
+  return [args, &ctx]() -> Result<int> {
     for (const auto &p : args->patterns)
-      if (auto st = check_tag_pattern(p); !st) return report(st.error());
+      if (auto st = check_tag_pattern(p); !st) return st.error();
     for (const auto &p : args->exclude)
-      if (auto st = check_tag_pattern(p); !st) return report(st.error());
+      if (auto st = check_tag_pattern(p); !st) return st.error();
     auto sort = model::parse_sort_key(args->sort);
-    if (!sort) return report(Error{fmt::format("unknown sort key '{}' (tag, allocs, frees, diff, bytes)", args->sort),
-                                   kExitUsage});
+    if (!sort) return Error{fmt::format("unknown sort key '{}' (tag, allocs, frees, diff, bytes)", args->sort),
+                                   kExitUsage};
     auto pool_or = parse_pool_option(args->pool);
-    if (!pool_or) return report(pool_or.error());
+    if (!pool_or) return pool_or.error();
     std::optional<model::Pool> pool = *pool_or;
     auto grouping = model::parse_grouping(args->by);
     if (!grouping)
-      return report(Error{fmt::format("unknown grouping '{}' (caller, module, cache, stack)", args->by), kExitUsage});
+      return Error{fmt::format("unknown grouping '{}' (caller, module, cache, stack)", args->by), kExitUsage};
 
     auto snapshot = take_snapshot(*args, ctx);
-    if (!snapshot) return report(snapshot.error());
+    if (!snapshot) return snapshot.error();
     auto tagging = Tagging::load(TagArgs{args->by, args->tags_file}, ctx.kallsyms_path);
-    if (!tagging) return report(tagging.error());
+    if (!tagging) return tagging.error();
 
     model::TableOptions topts{PatternFilter(args->patterns, args->exclude), pool, *sort, args->reverse};
     auto table = model::TagTable::build(*snapshot, (*tagging)->tagger(), topts);

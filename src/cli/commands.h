@@ -1,6 +1,8 @@
 // The subcommands. Each registers its options on the CLI11 app and returns
-// the function that runs it; running returns an exit code (see
-// common/result.h) after printing any error as one line.
+// the function that runs it. Running gives the exit code of a command that
+// did its job (0; `status` answers "not enabled" with 3), or the Error that
+// stopped it: main prints that through the one output layer (cli/output.h),
+// as JSON under --json, so no command prints its own errors.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -10,7 +12,7 @@
 
 namespace pooltag::cli {
 
-using Runner = std::function<int()>;
+using Runner = std::function<Result<int>()>;
 
 Runner add_enable(CLI::App &app, Context &ctx);
 Runner add_disable(CLI::App &app, Context &ctx);
@@ -27,8 +29,5 @@ Runner add_export(CLI::App &app, Context &ctx);
 Runner add_record(CLI::App &app, Context &ctx);
 Runner add_leaks(CLI::App &app, Context &ctx);
 Runner add_report(CLI::App &app, Context &ctx);
-
-// Prints "pooltag: <message>" to stderr and returns the error's exit code.
-int report(const Error &error);
 
 }  // namespace pooltag::cli

@@ -179,16 +179,6 @@ Result<Command> parse_pool(Command c, const std::vector<Token> &args) {
 
 }  // namespace
 
-std::string printable(std::string_view text) {
-  std::string out;
-  for (char ch : text.substr(0, std::min<size_t>(text.size(), 80))) {
-    auto u = static_cast<unsigned char>(ch);
-    out += (u < 0x20 || u == 0x7f) ? '?' : ch;
-  }
-  if (text.size() > 80) out += "...";
-  return out;
-}
-
 std::vector<std::string> split_commands(std::string_view line) {
   std::vector<std::string> out;
   std::string current;

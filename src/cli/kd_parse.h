@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/text.h"
 
 namespace pooltag::cli::kd {
 
@@ -87,8 +88,6 @@ Result<std::string> parse_hit_tag_value(std::string_view token, char quoted);
 // (any case).
 bool is_hit_tag_symbol(std::string_view symbol);
 
-// Text safe to put in a one-line message: control characters become '?',
-// and it is cut at 80 characters.
-std::string printable(std::string_view text);
+using ::pooltag::printable;  // common/text.h
 
 }  // namespace pooltag::cli::kd

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "common/text.h"
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -18,7 +21,7 @@ Result<double> parse_number(std::string_view text, std::string_view what) {
   errno = 0;
   double v = std::strtod(s.c_str(), &end);
   if (errno != 0 || end != s.c_str() + s.size() || !std::isfinite(v) || v < 0)
-    return Error{fmt::format("bad {} '{}'", what, text), kExitUsage};
+    return Error{fmt::format("bad {} '{}'", what, printable(text)), kExitUsage};
   return v;
 }
 
@@ -43,9 +46,9 @@ Result<uint64_t> parse_duration_ns(std::string_view text) {
     }
   }
   auto v = parse_number(number, "duration");
-  if (!v) return Error{fmt::format("bad duration '{}' (examples: 500ms, 2s, 5m, 1h)", text), kExitUsage};
+  if (!v) return Error{fmt::format("bad duration '{}' (examples: 500ms, 2s, 5m, 1h)", printable(text)), kExitUsage};
   double ns = *v * scale;
-  if (ns > 1.8e19) return Error{fmt::format("duration '{}' is too large", text), kExitUsage};
+  if (ns > 1.8e19) return Error{fmt::format("duration '{}' is too large", printable(text)), kExitUsage};
   return static_cast<uint64_t>(ns);
 }
 
@@ -98,8 +101,8 @@ Result<uint64_t> parse_size(std::string_view text) {
   uint64_t v = 0;
   auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), v);
   if (ec != std::errc() || ptr != number.data() + number.size() || number.empty())
-    return Error{fmt::format("bad number '{}'", text), kExitUsage};
-  if (v > UINT64_MAX / mult) return Error{fmt::format("number '{}' is too large", text), kExitUsage};
+    return Error{fmt::format("bad number '{}'", printable(text)), kExitUsage};
+  if (v > UINT64_MAX / mult) return Error{fmt::format("number '{}' is too large", printable(text)), kExitUsage};
   return v * mult;
 }
 
@@ -110,6 +113,17 @@ std::string format_local_time(uint64_t realtime_ns, const char *format) {
   localtime_r(&t, &tm);
   std::strftime(buf, sizeof buf, format, &tm);
   return buf;
+}
+
+Result<uint64_t> parse_address(std::string_view typed) {
+  std::string text(typed);
+  if (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0) text = text.substr(2);
+  text.erase(std::remove(text.begin(), text.end(), '`'), text.end());  // WinDbg's ffff8881`00001000
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, 16);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size())
+    return Error{fmt::format("bad address '{}' (hex, e.g. ffff888100001000)", printable(typed)), kExitUsage};
+  return v;
 }
 
 }  // namespace pooltag

@@ -1,5 +1,5 @@
 // Parsing and printing of the quantities users type and read: durations,
-// byte sizes, counts.
+// byte sizes, counts, addresses.
 #pragma once
 
 #include <cstdint>
@@ -27,5 +27,9 @@ std::string format_count(uint64_t n);
 
 // "1000", "64K", "1M": counts with an optional K/M/G multiplier (1024-based).
 Result<uint64_t> parse_size(std::string_view text);
+
+// A kernel address as typed: hex with or without 0x, WinDbg's backtick
+// allowed (ffff8881`00001000). Usage errors.
+Result<uint64_t> parse_address(std::string_view text);
 
 }  // namespace pooltag

@@ -1,5 +1,7 @@
 #include "export/http_server.h"
 
+#include "common/text.h"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <httplib.h>
@@ -12,7 +14,9 @@
 #include <signal.h>
 
 #include <atomic>
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <thread>
 
 namespace pooltag::exporter {
@@ -20,7 +24,7 @@ namespace pooltag::exporter {
 namespace {
 
 Error usage(std::string_view text, std::string_view why) {
-  return Error{fmt::format("--listen '{}': {}", text, why), kExitUsage};
+  return Error{fmt::format("--listen '{}': {}", printable(text), why), kExitUsage};
 }
 
 // Only SO_REUSEADDR (a restart need not wait for TIME_WAIT). httplib's
@@ -95,6 +99,80 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   return a;
 }
 
+namespace {
+
+// The routes and limits, the same for a listening server and for
+// answer_request_bytes.
+void configure(httplib::Server &s, MetricsServer::Handler handler, const ServerOptions &options) {
+  s.set_read_timeout(std::chrono::milliseconds(options.read_timeout_ms));
+  s.set_write_timeout(std::chrono::milliseconds(options.read_timeout_ms));
+  s.set_keep_alive_timeout(std::max(1, options.read_timeout_ms / 1000));
+  s.set_payload_max_length(4096);  // a GET has no body
+  s.Get("/metrics", [handler](const httplib::Request &req, httplib::Response &res) {
+    HttpReply reply = handler(req.get_header_value("Accept"));
+    res.status = reply.status;
+    res.set_content(std::move(reply.body), reply.content_type.c_str());
+  });
+  s.Get("/", [](const httplib::Request &, httplib::Response &res) { res.set_content(kIndexPage, "text/html"); });
+}
+
+// One connection's bytes in memory: what the client sent is read, what the
+// server answers is kept.
+class MemoryStream : public httplib::Stream {
+ public:
+  explicit MemoryStream(std::string_view input) : input_(input) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char *ptr, size_t size) override {
+    size_t n = std::min(size, input_.size() - read_);
+    std::memcpy(ptr, input_.data() + read_, n);
+    read_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char *ptr, size_t size) override {
+    output_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string &ip, int &port) const override {
+    ip = "127.0.0.1";
+    port = 1;
+  }
+  void get_local_ip_and_port(std::string &ip, int &port) const override {
+    ip = "127.0.0.1";
+    port = kDefaultPort;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+  bool exhausted() const { return read_ == input_.size(); }
+  const std::string &output() const { return output_; }
+
+ private:
+  std::string_view input_;
+  size_t read_ = 0;
+  std::string output_;
+};
+
+// process_request is httplib's per-request step, protected in Server.
+class OfflineServer : public httplib::Server {
+ public:
+  bool answer(httplib::Stream &stream, bool last) {
+    bool closed = false;
+    return process_request(stream, last, closed, nullptr);
+  }
+};
+
+}  // namespace
+
+std::string answer_request_bytes(std::string_view request, const MetricsServer::Handler &handler,
+                                 size_t max_requests) {
+  OfflineServer server;
+  configure(server, handler, ServerOptions{});
+  MemoryStream stream(request);
+  // keep-alive: requests follow one another until the bytes run out
+  for (size_t i = 0; i < max_requests && !stream.exhausted(); ++i)
+    if (!server.answer(stream, i + 1 == max_requests)) break;
+  return stream.output();
+}
+
 struct MetricsServer::Impl {
   httplib::Server server;
 };
@@ -106,16 +184,7 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::bind(const ListenAddress &
   const int threads = options.threads;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   s.set_socket_options(reuse_address_only);
-  s.set_read_timeout(std::chrono::milliseconds(options.read_timeout_ms));
-  s.set_write_timeout(std::chrono::milliseconds(options.read_timeout_ms));
-  s.set_keep_alive_timeout(std::max(1, options.read_timeout_ms / 1000));
-  s.set_payload_max_length(4096);  // a GET has no body
-  s.Get("/metrics", [handler](const httplib::Request &req, httplib::Response &res) {
-    HttpReply reply = handler(req.get_header_value("Accept"));
-    res.status = reply.status;
-    res.set_content(std::move(reply.body), reply.content_type.c_str());
-  });
-  s.Get("/", [](const httplib::Request &, httplib::Response &res) { res.set_content(kIndexPage, "text/html"); });
+  configure(s, std::move(handler), options);
   // no address lookups: the address is numeric
   int flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
   int port = address.port;

@@ -69,6 +69,13 @@ class MetricsServer {
   uint16_t port_ = 0;
 };
 
+// What the server answers to `request`, the bytes of one connection
+// (requests one after another, at most `max_requests`), exactly as it
+// would send them: the same routes and limits, no socket. The exporter's
+// request handling under test (tests/fuzz/http_request_fuzz.cpp).
+std::string answer_request_bytes(std::string_view request, const MetricsServer::Handler &handler,
+                                 size_t max_requests = 8);
+
 // Serves until SIGINT, SIGTERM or SIGHUP: they are blocked in every thread
 // and taken by one that stops the server, so a request in progress is
 // answered and the process exits cleanly.

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <ctime>
 
 #include "kernel/attribution.h"
+#include "kernel/fault_injection.h"
 #include "kernel/pinned_state.h"
 #include "kernel/selector.h"
 #include "pooltag.h"
@@ -42,12 +44,17 @@ void remove_orphaned_pins(const std::string &prefix) {
     stale.push_back(parent + "/" + name);
   }
   closedir(d);
-  for (const auto &dir : stale) (void)remove_pins(dir);
+  for (const auto &dir : stale) (void)remove_pins_and_wait(dir);
 }
 
 Status require_root(const SystemAccess &system, std::string_view command) {
   if (!system.is_root())
     return Error{fmt::format("pooltag {} needs root (BPF programs and their pinned state are root only)", command)};
+  // root without them (a container, capsh --drop): the kernel would refuse
+  // with a bare EPERM, so name what is missing
+  if (auto missing = system.missing_capabilities(); !missing.empty())
+    return Error{fmt::format("pooltag {} needs {} (missing from this root's effective capabilities)", command,
+                             fmt::join(missing, " and "))};
   return Ok{};
 }
 
@@ -89,10 +96,13 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
   }
   auto loader = TaggingLoader::load(resolved, std::move(plan), *ranges, system.realtime_ns());
   if (!loader) return loader.error();
+  kill_point(kKillAfterLoad);
   if (auto st = (*loader)->attach(); !st) return st.error();
+  kill_point(kKillAfterAttach);
 
   std::string staging = staging_prefix(pin_dir) + std::to_string(getpid());
   if (auto st = (*loader)->pin(staging); !st) return st.error();
+  kill_point(kKillBeforePublish);
   if (rename(staging.c_str(), pin_dir.c_str()) != 0) {
     int err = errno;
     (void)remove_pins(staging);
@@ -106,7 +116,7 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
 Status disable(const std::string &pin_dir, SystemAccess &system) {
   if (auto st = require_root(system, "disable"); !st) return st.error();
   remove_stale_staging(pin_dir);
-  return remove_pins(pin_dir);
+  return remove_pins_and_wait(pin_dir);
 }
 
 }  // namespace pooltag::kernel

@@ -11,6 +11,7 @@
 #include <bit>
 #include <cstring>
 
+#include "kernel/fault_injection.h"
 #include "kernel/libbpf_log.h"
 #include "kernel/pin_layout.h"
 #include "kernel/pinned_state.h"
@@ -346,6 +347,7 @@ Status TaggingLoader::pin(const std::string &dir) {
   for (auto &[tracepoint, link] : links_) {
     if (int err = bpf_link__pin(link, pins::path(dir, std::string(pins::kLinkPrefix) + tracepoint).c_str()); err != 0)
       return fail(libbpf_error(fmt::format("cannot pin link {}", tracepoint), err));
+    kill_point(kKillDuringPin);  // test-only: a crash with some links pinned
   }
   return Ok{};
 }

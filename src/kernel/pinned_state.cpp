@@ -76,6 +76,61 @@ bool pins_exist(const std::string &dir) {
   return stat(pins::path(dir, pins::kState).c_str(), &st) == 0;
 }
 
+namespace {
+
+// The inode of the state pin: a new enable pins a new one, so a reader
+// can tell its state from a later one at the same directory.
+uint64_t pinned_state_inode(const std::string &dir) {
+  struct stat st {};
+  return stat(pins::path(dir, pins::kState).c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// The programs attached through the links pinned in `dir`, by id.
+std::vector<uint32_t> linked_program_ids(const std::string &dir, const std::vector<std::string> &links) {
+  std::vector<uint32_t> ids;
+  for (const auto &name : links) {
+    int fd = bpf_obj_get(pins::path(dir, name).c_str());
+    if (fd < 0) continue;
+    bpf_link_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.prog_id != 0) ids.push_back(info.prog_id);
+    close(fd);
+  }
+  return ids;
+}
+
+// The kernel frees a detached program after an RCU grace period, some
+// 100 ms after its last link goes: until then `bpftool prog` lists it.
+Status wait_until_unloaded(const std::vector<uint32_t> &ids) {
+  constexpr int kPollMs = 10, kDeadlineMs = 10000;
+  for (int waited = 0;; waited += kPollMs) {
+    size_t loaded = 0;
+    for (uint32_t id : ids) {
+      int fd = bpf_prog_get_fd_by_id(id);
+      if (fd >= 0) {
+        ++loaded;
+        close(fd);
+      }
+    }
+    if (loaded == 0) return Ok{};
+    if (waited >= kDeadlineMs)
+      return Error{fmt::format("{} detached programs are still loaded after {} s (held by another process?)",
+                               loaded, kDeadlineMs / 1000)};
+    usleep(kPollMs * 1000);
+  }
+}
+
+}  // namespace
+
+Status PinnedState::still_pinned() const {
+  uint64_t inode = pinned_state_inode(dir_);
+  if (inode == 0) return Error{"pool tagging was disabled (nothing pinned at " + dir_ + " any more)", kExitNotEnabled};
+  if (inode != state_inode_)
+    return Error{"pool tagging was disabled and enabled again at " + dir_ + ": run the command again",
+                 kExitNotEnabled};
+  return Ok{};
+}
+
 Result<std::unique_ptr<PinnedState>> PinnedState::open(const std::string &dir) {
   if (!pins_exist(dir)) {
     if (errno == EACCES || errno == EPERM) return error_from_errno("cannot read " + dir + " (root only)");
@@ -84,8 +139,11 @@ Result<std::unique_ptr<PinnedState>> PinnedState::open(const std::string &dir) {
   }
   std::unique_ptr<PinnedState> s(new PinnedState());
   s->dir_ = dir;
+  s->state_inode_ = pinned_state_inode(dir);
   auto get = [&](std::string_view name, int &fd) -> Status {
     fd = bpf_obj_get(pins::path(dir, name).c_str());
+    if (fd < 0 && errno == ENOENT)  // disable removed it between the check and here
+      return Error{"pool tagging was disabled while opening its state at " + dir, kExitNotEnabled};
     if (fd < 0) return error_from_errno(fmt::format("cannot open pinned map {}", pins::path(dir, name)));
     return Ok{};
   };
@@ -503,6 +561,19 @@ Status remove_pins(const std::string &dir) {
         return error_from_errno("cannot remove " + pins::path(dir, name));
   if (rmdir(dir.c_str()) != 0 && errno != ENOENT) return error_from_errno("cannot remove " + dir);
   return Ok{};
+}
+
+Status remove_pins_and_wait(const std::string &dir) {
+  std::vector<std::string> links;
+  if (DIR *d = opendir(dir.c_str()); d != nullptr) {
+    while (dirent *e = readdir(d))
+      if (std::string name = e->d_name; name.rfind(pins::kLinkPrefix, 0) == 0) links.push_back(name);
+    closedir(d);
+  }
+  const auto attached = linked_program_ids(dir, links);
+  if (auto st = remove_pins(dir); !st) return st;
+  // done only when the kernel no longer lists the programs
+  return wait_until_unloaded(attached);
 }
 
 }  // namespace pooltag::kernel

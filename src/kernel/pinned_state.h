@@ -56,6 +56,9 @@ class PinnedState {
 
   const pt_state &state() const { return state_; }
   const std::string &dir() const { return dir_; }
+  // kExitNotEnabled once `disable` removed this state (or another enable
+  // replaced it): the maps stay readable while open, but frozen.
+  Status still_pinned() const;
 
   // Sites with their counts summed over CPUs, loss counters, live fill.
   // Split by stack: each site's allocations with a recorded stack become
@@ -90,6 +93,7 @@ class PinnedState {
  private:
   PinnedState() = default;
   std::string dir_;
+  uint64_t state_inode_ = 0;
   pt_state state_{};
   model::SiteSample describe_site(uint32_t slot) const;
   int selector_fd(Selector which) const { return which == Selector::HitTag ? poolhittag_fd_ : stacktags_fd_; }
@@ -107,6 +111,12 @@ class PinnedState {
 // Removes every pin in `dir` and the directory: detaches the programs and
 // frees the maps once no reader holds them. kExitNotEnabled when absent.
 Status remove_pins(const std::string &dir);
+// remove_pins, then waits until the kernel has unloaded the programs that
+// were attached (~100 ms after their links go, an RCU grace period), so
+// that `bpftool prog` no longer lists them: for pins of another process
+// (disable, what a killed command left), never for one's own programs,
+// which stay loaded while this process holds them.
+Status remove_pins_and_wait(const std::string &dir);
 
 // True when `dir` holds pinned state.
 bool pins_exist(const std::string &dir);
@@ -115,7 +125,10 @@ bool pins_exist(const std::string &dir);
 class KernelSnapshotSource : public model::SnapshotSource {
  public:
   explicit KernelSnapshotSource(std::unique_ptr<PinnedState> state) : state_(std::move(state)) {}
-  Result<model::Snapshot> snapshot() override { return state_->snapshot(); }
+  Result<model::Snapshot> snapshot() override {
+    if (auto st = state_->still_pinned(); !st) return st.error();  // not a frozen copy of a disabled state
+    return state_->snapshot();
+  }
   const PinnedState &state() const { return *state_; }
 
  private:

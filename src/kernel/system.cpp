@@ -1,12 +1,15 @@
 #include "kernel/system.h"
 
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 
 namespace pooltag::kernel {
 
@@ -44,6 +47,24 @@ Status LinuxSystem::ensure_bpffs(const std::string &dir) {
 }
 
 uint64_t LinuxSystem::realtime_ns() const { return clock_ns(CLOCK_REALTIME); }
+
+std::vector<std::string> LinuxSystem::missing_capabilities() const {
+  // capget directly: libcap is not worth a dependency for three bits
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
+  if (syscall(SYS_capget, &header, data) != 0) return {};  // cannot tell: let the kernel say
+  auto has = [&](int cap) { return (data[cap / 32].effective & (1u << (cap % 32))) != 0; };
+  constexpr int kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
+  if (has(kCapSysAdmin)) return {};
+  // a kernel that predates CAP_BPF (5.8) knows only CAP_SYS_ADMIN
+  int last_cap = 0;
+  std::ifstream("/proc/sys/kernel/cap_last_cap") >> last_cap;
+  if (last_cap < kCapBpf) return {"CAP_SYS_ADMIN"};
+  std::vector<std::string> missing;
+  if (!has(kCapBpf)) missing.push_back("CAP_BPF");
+  if (!has(kCapPerfmon)) missing.push_back("CAP_PERFMON");
+  return missing;
+}
 
 std::string default_pin_dir() {
   if (const char *env = std::getenv("POOLTAG_PIN_DIR"); env != nullptr && *env != '\0') return env;

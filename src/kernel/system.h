@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -18,6 +19,11 @@ class SystemAccess {
   // (mounting one at /sys/fs/bpf when none is).
   virtual Status ensure_bpffs(const std::string &dir) = 0;
   virtual uint64_t realtime_ns() const = 0;
+  // The capabilities BPF tracing needs that this process lacks in its
+  // effective set, by name ("CAP_BPF", "CAP_PERFMON"): none when it has
+  // both, or CAP_SYS_ADMIN (which covers both, and is what kernels before
+  // 5.8 ask for). A fake that does not say lacks none.
+  virtual std::vector<std::string> missing_capabilities() const { return {}; }
 };
 
 class LinuxSystem : public SystemAccess {
@@ -26,6 +32,7 @@ class LinuxSystem : public SystemAccess {
   bool has_btf() const override;
   Status ensure_bpffs(const std::string &dir) override;
   uint64_t realtime_ns() const override;
+  std::vector<std::string> missing_capabilities() const override;
 };
 
 // The pin directory: --pin-dir, else $POOLTAG_PIN_DIR, else /sys/fs/bpf/pooltag.

@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "common/text.h"
+
 namespace pooltag::model {
 
 size_t LiveAccounting::site_index(const Site &site) {
@@ -77,14 +79,14 @@ Status replay_events(std::istream &in, LiveAccounting &accounting) {
         return bad("expected 'alloc POOL ADDRESS SIZE CODE_ADDRESS [CACHE]'");
       fields >> cache;
       auto pool = parse_pool(pool_text);
-      if (!pool) return bad(fmt::format("unknown pool '{}'", pool_text));
+      if (!pool) return bad(fmt::format("unknown pool '{}'", printable(pool_text)));
       accounting.on_alloc(address, size, Site{code, *pool, cache, 0});
     } else if (op == "free") {
       uint64_t address = 0;
       if (!(fields >> std::hex >> address)) return bad("expected 'free ADDRESS'");
       accounting.on_free(address);
     } else {
-      return bad(fmt::format("unknown event '{}'", op));
+      return bad(fmt::format("unknown event '{}'", printable(op)));
     }
   }
   return Ok{};

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/text.h"
 #include "common/wildcard.h"
 
 namespace pooltag::model {
@@ -56,6 +57,13 @@ Result<TagFile> TagFile::parse(std::string_view text, std::string_view source) {
     std::string_view body = trim(line);
     if (body.empty() || body.front() == '#' || body.substr(0, 2) == "//" || body.front() == ';') continue;
 
+    // Tags and descriptions reach terminals, HTML and metrics: no control
+    // characters (a tab separates like a space)
+    for (char c : body)
+      if (static_cast<unsigned char>(c) < 0x20 && c != '\t')
+        return Error{fmt::format("{}:{}: control character 0x{:02x} in the line", source, line_no,
+                                 static_cast<unsigned char>(c)),
+                     kExitUsage};
     // The tag itself may contain spaces (Windows tags are 4 characters,
     // padded: "Abc "), so split on " - " separators, not on whitespace.
     size_t sep1 = line.find(" - ");
@@ -74,7 +82,7 @@ Result<TagFile> TagFile::parse(std::string_view text, std::string_view source) {
     if (tag.empty()) return Error{fmt::format("{}:{}: empty tag", source, line_no), kExitUsage};
     if (owner.empty()) return Error{fmt::format("{}:{}: empty owner", source, line_no), kExitUsage};
     if (owner.find_first_of(" \t") != std::string_view::npos)
-      return Error{fmt::format("{}:{}: owner '{}' contains spaces", source, line_no, owner), kExitUsage};
+      return Error{fmt::format("{}:{}: owner '{}' contains spaces", source, line_no, printable(owner)), kExitUsage};
     out.entries_.push_back(TagFileEntry{std::string(tag), std::string(owner), std::string(desc), line_no});
   }
   return out;

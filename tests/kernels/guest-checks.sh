@@ -20,7 +20,7 @@ if [ $# -lt 1 ] || [ $# -gt 2 ]; then
   exit 2
 fi
 build=$1
-filter=${2-${POOLTAG_KERNEL_TESTS:--MonScreen.*:EnabledTagging.KdCtrlC*:*Export*:*Promtool*:*Prometheus*:*LeaksWatch*}}
+filter=${2-${POOLTAG_KERNEL_TESTS:--MonScreen.*:EnabledTagging.KdCtrlC*:*Export*:*Promtool*:*Prometheus*:*LeaksWatch*:Faults.*:Environment.*}}
 pooltag=$build/pooltag
 runtime_tests=$build/tests/pooltag_runtime_tests
 where="kernel $(uname -r)${POOLTAG_KERNEL_VM:+ (VM $POOLTAG_KERNEL_VM)}"

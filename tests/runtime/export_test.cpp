@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -280,6 +281,43 @@ TEST_F(RootOnly, ExportAnswersWithoutTaggingAndPicksItUpLater) {
   ASSERT_EQ(shell(pooltag_at(dir, "disable")).exit_code, 0);
   m = exporter.metrics();
   EXPECT_EQ(sample_value(m, "pooltag_enabled"), 0.0) << m;
+}
+
+// A fault of issue 15: scrapes racing disable are all answered (tagging
+// on, then off), and the exporter keeps serving.
+TEST_F(RootOnly, ExportScrapedWhileDisableRemovesTheStateKeepsAnswering) {
+  const std::string dir = test_pin_dir() + "-race";
+  shell(pooltag_at(dir, "disable"));
+  struct Disable {
+    std::string dir;
+    ~Disable() { shell(pooltag_at(dir, "disable")); }
+  } cleanup{dir};
+  ASSERT_EQ(shell(pooltag_at(dir, "enable --pools slab")).exit_code, 0);
+  Exporter exporter(dir);
+  ASSERT_NE(exporter.port(), 0);
+  std::atomic<bool> stop{false};
+  int answered = 0, failed = 0, enabled = 0;
+  std::thread scraper([&] {
+    while (!stop) {
+      auto r = exporter.get();
+      if (r && r->status == 200) {
+        ++answered;
+        enabled += sample_value(r->body, "pooltag_enabled") == 1.0;
+      } else {
+        ++failed;
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto disabled = shell(pooltag_at(dir, "disable"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stop = true;
+  scraper.join();
+  ASSERT_EQ(disabled.exit_code, 0) << disabled.out;
+  EXPECT_EQ(failed, 0) << "scrapes not answered while disable ran";
+  EXPECT_GT(enabled, 0) << "no scrape saw the tagging";
+  EXPECT_GT(answered, enabled) << "no scrape after disable";
+  EXPECT_EQ(sample_value(exporter.metrics(), "pooltag_enabled"), 0.0) << "the exporter stopped serving";
 }
 
 TEST_F(EnabledTagging, PromtoolAcceptsRealScrapes) {

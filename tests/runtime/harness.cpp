@@ -57,22 +57,31 @@ std::string read_all(int fd) {
 
 }  // namespace
 
-CommandResult run_pooltag(const std::vector<std::string> &args) {
+CommandResult run_pooltag(const std::vector<std::string> &args) { return run_pooltag_at(test_pin_dir(), args); }
+
+CommandResult run_pooltag_at(const std::string &pin_dir, const std::vector<std::string> &args,
+                             const std::vector<std::string> &env) {
+  std::vector<std::string> all = {POOLTAG_BINARY, "--pin-dir", pin_dir};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_command(all, env);
+}
+
+CommandResult run_command(const std::vector<std::string> &argv_in, const std::vector<std::string> &env) {
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) return {};
-  // built before fork: the directory is named after this (parent) process
-  std::vector<std::string> all = {POOLTAG_BINARY, "--pin-dir", test_pin_dir()};
-  all.insert(all.end(), args.begin(), args.end());
+  std::vector<std::string> all = argv_in;
+  std::vector<std::string> env_all = env;
   pid_t pid = fork();
   if (pid == 0) {
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     close(out_pipe[0]);
     close(err_pipe[0]);
+    for (auto &e : env_all) putenv(e.data());
     std::vector<char *> argv;
     for (auto &a : all) argv.push_back(a.data());
     argv.push_back(nullptr);
-    execv(argv[0], argv.data());
+    execvp(argv[0], argv.data());
     _exit(127);
   }
   close(out_pipe[1]);

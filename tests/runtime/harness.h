@@ -28,6 +28,13 @@ void remove_stale_test_pins();
 
 // Runs `pooltag --pin-dir <test dir> args...`.
 CommandResult run_pooltag(const std::vector<std::string> &args);
+// Runs `pooltag --pin-dir DIR args...` with NAME=VALUE entries added to the
+// environment.
+CommandResult run_pooltag_at(const std::string &pin_dir, const std::vector<std::string> &args,
+                             const std::vector<std::string> &env = {});
+// Runs any command (looked up in PATH), output captured; exit_code is
+// 128 + the signal for a command killed by one.
+CommandResult run_command(const std::vector<std::string> &argv, const std::vector<std::string> &env = {});
 
 // `pooltag used --json [args]`, parsed; fails the test on error.
 nlohmann::json used_json(const std::vector<std::string> &args = {});

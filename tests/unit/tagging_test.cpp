@@ -138,3 +138,14 @@ TEST(Pools, ParsesListsAndNames) {
   EXPECT_EQ(parse_pool("vmalloc"), Pool::Vmalloc);
   EXPECT_FALSE(parse_pool("Slab"));
 }
+
+// Found by tests/fuzz/tag_file_fuzz.cpp: control characters reached the
+// error line, and would have reached tables, metrics and terminals.
+TEST(TagFileParse, ControlCharactersAreAUsageErrorOfOnePrintableLine) {
+  auto r = TagFile::parse(std::string("Evfd - do\x01\x00`` - eventfd\n", 24), "t.txt");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().exit_code, kExitUsage);
+  EXPECT_EQ(r.error().message.rfind("t.txt:1: control character", 0), 0u) << r.error().message;
+  for (char c : r.error().message) EXPECT_GE(static_cast<unsigned char>(c), 0x20);
+  EXPECT_TRUE(TagFile::parse("Evfd - do_eventfd - crlf line\r\n", "t.txt").ok()) << "a CR ends a line";
+}

@@ -56,3 +56,22 @@ TEST(Units, ParsesSizes) {
   EXPECT_FALSE(parse_size("99999999999999999999").ok());
   EXPECT_FALSE(parse_size("99999999999G").ok());
 }
+
+// Found by tests/fuzz/units_fuzz.cpp: the bad text was quoted raw, so an
+// error could span lines or carry terminal escapes.
+TEST(Units, ErrorsQuoteBadTextPrintably) {
+  for (auto r : {parse_duration_ns("2\ns"), parse_size(std::string("64\x1b[31mK")), parse_address("ffff\x01")}) {
+    ASSERT_FALSE(r.ok());
+    for (char c : r.error().message) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << r.error().message;
+  }
+}
+
+TEST(Units, ParsesAddressesAsTyped) {
+  EXPECT_EQ(*parse_address("ffff888100001000"), 0xffff888100001000ull);
+  EXPECT_EQ(*parse_address("0xffff8881`00001000"), 0xffff888100001000ull);
+  EXPECT_FALSE(parse_address("").ok());
+  EXPECT_FALSE(parse_address("0x").ok());
+  EXPECT_FALSE(parse_address("-1").ok());
+  EXPECT_FALSE(parse_address("10000000000000000").ok());
+  EXPECT_EQ(parse_address("xyz").error().exit_code, kExitUsage);
+}

@@ -53,3 +53,11 @@ TEST(PatternFilter, IncludeAnyExcludeWins) {
   EXPECT_FALSE(f.matches("do_sys_open"));
   EXPECT_FALSE(f.matches("alloc_inode"));
 }
+
+// Found by tests/fuzz/wildcard_fuzz.cpp: a '*' in the pattern facing a '*'
+// in the text was taken as a literal, so no backtracking could follow it.
+TEST(Wildcard, StarFacingAStarInTheTextIsStillAWildcard) {
+  EXPECT_TRUE(pooltag::wildcard_match("a*", "a*b"));
+  EXPECT_TRUE(pooltag::wildcard_match("*a*a*a*", std::string("\0a*q*a*\0b\0a\0\0\0", 15)));
+  EXPECT_TRUE(pooltag::wildcard_match("*x", "**x"));
+}
