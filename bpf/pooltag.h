@@ -258,5 +258,8 @@ struct pt_clock_sample {
 /* The bulk paths' programs are attached (fentry/fexit on kmem_cache_free_bulk
  * and friends): bulk frees are seen, not inferred from address reuse. */
 #define PT_STATE_BULK_PATHS 4u
+/* enable --no-bulk-paths: the kernel could have had them, the user declined
+ * (status names that reason instead of the kernel's). */
+#define PT_STATE_BULK_DECLINED 8u
 
 #endif /* POOLTAG_BPF_SHARED_H */

@@ -19,6 +19,7 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     std::string pools = "slab,percpu,vmalloc";
     uint32_t sample = 1;
     bool null_programs = false;
+    bool no_bulk_paths = false;
     std::vector<std::string> stacks;
     uint32_t stack_depth = 32;
     std::string stack_entries = "16K";
@@ -49,6 +50,10 @@ Runner add_enable(CLI::App &app, Context &ctx) {
       ->capture_default_str();
   cmd->add_option("--hit-buffer", args->hit_buffer, "Bytes of the ring buffer that carries hit events")
       ->capture_default_str();
+  cmd->add_flag("--no-bulk-paths", args->no_bulk_paths,
+                "Leave out the programs on the bulk paths (kmem_cache_free_bulk, kmem_cache_alloc_bulk, RCU "
+                "sheaves), which cost a walk of each bulk call's objects: objects freed in bulk are then retired only "
+                "when their address is allocated again, and their sites' counts are upper bounds (≤)");
   // The benchmark floor (bench/): programs attached that return at once.
   cmd->add_flag("--null", args->null_programs)->group("");
   return [args, &ctx]() -> Result<int> {
@@ -71,6 +76,7 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     options.max_sites = static_cast<uint32_t>(*max_sites);
     options.sample_every = args->sample;
     options.null_programs = args->null_programs;
+    options.bulk_paths = !args->no_bulk_paths;
     options.stack_patterns = args->stacks;
     options.stack_depth = args->stack_depth;
     options.stack_entries = static_cast<uint32_t>(*stack_entries);

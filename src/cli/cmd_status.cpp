@@ -51,8 +51,10 @@ Runner add_status(CLI::App &app, Context &ctx) {
     // what this kernel can give, and what this tagging runs with
     kernel::LinuxKernelProbe probe;
     auto features = kernel::probe_kernel(probe);
-    auto capabilities = views::capabilities(features, kernel::plan_tagging(features, model::PoolSet::all()),
-                                            model::PoolSet{st.pools_mask}, (st.flags & PT_STATE_BULK_PATHS) != 0);
+    auto plan = kernel::plan_tagging(features, model::PoolSet::all());
+    if (st.flags & PT_STATE_BULK_DECLINED) plan.drop_bulk(kernel::kBulkDeclined);
+    auto capabilities =
+        views::capabilities(features, plan, model::PoolSet{st.pools_mask}, (st.flags & PT_STATE_BULK_PATHS) != 0);
 
     if (*json) {
       nlohmann::json progs = nlohmann::json::array();

@@ -41,6 +41,7 @@ Result<std::vector<exporter::Family>> ExportCollector::collect() {
   in.build = build_;
   model::PoolSet tagged{0};
   bool bulk_paths = false;
+  uint32_t state_flags = 0;
   model::Snapshot snapshot;
   exporter::FoldedTags tags;
   auto state = kernel::PinnedState::open(pin_dir_);
@@ -56,13 +57,16 @@ Result<std::vector<exporter::Family>> ExportCollector::collect() {
     in.tags = &tags;
     in.site_capacity = (*state)->state().max_sites;
     tagged = model::PoolSet{(*state)->state().pools_mask};
-    bulk_paths = ((*state)->state().flags & PT_STATE_BULK_PATHS) != 0;
+    state_flags = (*state)->state().flags;
+    bulk_paths = (state_flags & PT_STATE_BULK_PATHS) != 0;
   }
   if (static_cast<int>(in.enabled) != last_enabled_) {
     fmt::print(stderr, "pooltag export: tagging is {} ({})\n", in.enabled ? "enabled" : "not enabled", pin_dir_);
     last_enabled_ = in.enabled;
   }
-  in.capabilities = views::capabilities(features_, plan_, tagged, bulk_paths);
+  auto plan = plan_;
+  if (state_flags & PT_STATE_BULK_DECLINED) plan.drop_bulk(kernel::kBulkDeclined);
+  in.capabilities = views::capabilities(features_, plan, tagged, bulk_paths);
   in.collect_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return exporter::metric_families(in);
 }

@@ -68,6 +68,7 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
   auto features = probe_kernel(kernel);
   auto plan = plan_tagging(features, options.pools);
   if (!plan.fatal.empty()) return Error{plan.fatal};
+  if (!options.bulk_paths && plan.bulk.on) plan.drop_bulk(kBulkDeclined);
   if (auto st = system.ensure_bpffs(pin_dir); !st) return st.error();
   remove_stale_staging(pin_dir);
   if (pins_exist(pin_dir)) {

@@ -33,6 +33,7 @@ struct EnableOptions {
   uint32_t max_sites = 1u << 14;
   uint32_t sample_every = 1;   // track about 1 in N allocations (1 = all)
   bool null_programs = false;  // benchmark floor: attach programs that do nothing
+  bool bulk_paths = true;      // false: --no-bulk-paths, the bulk paths' programs stay out
   uint32_t stack_depth = 32;          // frames kept per recorded stack
   uint32_t stack_entries = 1u << 14;  // distinct stacks the stack table holds
   uint32_t hit_buffer_bytes = 1u << 20;

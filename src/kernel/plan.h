@@ -63,6 +63,10 @@ struct TaggingPlan {
 
 TaggingPlan plan_tagging(const KernelFeatures &kernel, model::PoolSet requested);
 
+// The reason the bulk paths are off when the user left them out (and a
+// running tagging's state says so: PT_STATE_BULK_DECLINED).
+inline constexpr const char *kBulkDeclined = "turned off (enable --no-bulk-paths)";
+
 // Which pool a program of the plan serves (none: a program every pool needs).
 std::optional<model::Pool> pool_of_program(const TaggingPlan &plan, const std::string &program);
 

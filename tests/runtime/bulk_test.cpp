@@ -75,6 +75,35 @@ void run_program(const std::vector<std::string> &argv, const std::function<void(
   EXPECT_EQ(p.wait(), 0);
 }
 
+// --no-bulk-paths leaves the bulk programs out where the kernel would have
+// them, and status says it was the user's choice; where the kernel has none
+// the kernel's reason stays.
+TEST_F(RootOnly, NoBulkPathsLeavesThemOutAndStatusSaysWhy) {
+  const bool kernel_has_them = exact_bulk_frees();
+  const std::string dir = test_pin_dir() + "-nobulk";
+  (void)run_pooltag_at(dir, {"disable"});
+  auto enabled = run_pooltag_at(dir, {"enable", "--no-bulk-paths"});
+  ASSERT_EQ(enabled.exit_code, 0) << enabled.err;
+  if (kernel_has_them)
+    EXPECT_NE(enabled.out.find("bulk frees: turned off (enable --no-bulk-paths)"), std::string::npos) << enabled.out;
+  auto status = run_pooltag_at(dir, {"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto doc = nlohmann::json::parse(status.out);
+  EXPECT_FALSE(doc["bulk_paths"]["on"].get<bool>());
+  for (const auto &p : doc["programs"])
+    EXPECT_EQ(p["program"].get<std::string>().find("bulk"), std::string::npos) << p.dump();
+  std::string detail;
+  for (const auto &c : doc["capabilities"]) {
+    if (c["name"] == "exact bulk frees") detail = c.value("detail", "");
+  }
+  if (kernel_has_them) {
+    EXPECT_EQ(detail.rfind("turned off (enable --no-bulk-paths)", 0), 0u) << detail;
+  } else {
+    EXPECT_EQ(detail.find("--no-bulk-paths"), std::string::npos) << detail;
+  }
+  EXPECT_EQ(run_pooltag_at(dir, {"disable"}).exit_code, 0);
+}
+
 TEST_F(EnabledTagging, MapUnmapChurnLeavesNoFalseLeakInTheMapleTree) {
   const int rounds = 200;
   auto before = used_json(kMapleTags);
