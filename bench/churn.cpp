@@ -2,7 +2,9 @@
 
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fcntl.h>
@@ -16,9 +18,12 @@ namespace pooltag::bench {
 
 namespace {
 
-constexpr std::array<std::pair<Workload, std::string_view>, 4> kNames = {
-    {{Workload::Eventfd, "eventfd"}, {Workload::Pipe, "pipe"}, {Workload::Socketpair, "socketpair"},
-     {Workload::Mixed, "mixed"}}};
+constexpr std::array<std::pair<Workload, std::string_view>, 5> kNames = {
+    {{Workload::Eventfd, "eventfd"},
+     {Workload::Pipe, "pipe"},
+     {Workload::Socketpair, "socketpair"},
+     {Workload::Mixed, "mixed"},
+     {Workload::Maple, "maple"}}};
 
 // One per thread, on its own cache line: the counters must not be the
 // bottleneck the benchmark measures.
@@ -51,6 +56,25 @@ bool close_pair(const int fds[2]) {
   return close(fds[1]) == 0 && ok;
 }
 
+// One VMA per protected page makes the maple tree split and merge nodes;
+// the fork copies the tree (a bulk allocation) and the child's exit tears
+// it down (a bulk free), as does the munmap.
+bool maple_round() {
+  constexpr size_t kPages = 64;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  void *m = mmap(nullptr, kPages * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return false;
+  bool ok = true;
+  for (size_t i = 0; ok && i < kPages; i += 2) ok = mprotect(static_cast<char *>(m) + i * page, page, PROT_READ) == 0;
+  pid_t child = ok ? fork() : -1;
+  if (child == 0) _exit(0);
+  ok = ok && child > 0 && waitpid(child, nullptr, 0) == child;
+  int saved = errno;
+  munmap(m, kPages * page);
+  errno = saved;
+  return ok;
+}
+
 }  // namespace
 
 std::string_view workload_name(Workload w) {
@@ -67,7 +91,7 @@ std::optional<Workload> parse_workload(std::string_view name) {
 
 const std::vector<Workload> &all_workloads() {
   static const std::vector<Workload> all = {Workload::Eventfd, Workload::Pipe, Workload::Socketpair,
-                                            Workload::Mixed};
+                                            Workload::Mixed, Workload::Maple};
   return all;
 }
 
@@ -81,9 +105,15 @@ std::vector<std::string> own_tags(Workload w) {
       return {"sk_prot_alloc", "sock_alloc_inode"};
     case Workload::Mixed:
       return {"do_eventfd", "alloc_pipe_info", "sk_prot_alloc", "sock_alloc_inode"};
+    case Workload::Maple:
+      // every mapping and fork of the machine allocates at the maple
+      // tree's and the VMAs' sites: none is the churn's own
+      return {};
   }
   return {};
 }
+
+bool takes_bulk_paths(Workload w) { return w == Workload::Maple; }
 
 unsigned kinds_per_op(Workload w) { return w == Workload::Mixed ? 3 : 1; }
 
@@ -99,6 +129,8 @@ bool churn_op(Workload w, uint64_t i) {
       return pipe2(fds, O_CLOEXEC) == 0 && close_pair(fds);
     case Workload::Socketpair:
       return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0 && close_pair(fds);
+    case Workload::Maple:
+      return maple_round();
     case Workload::Mixed:
       break;
   }

@@ -6,6 +6,10 @@
 //   pipe        pipe2() + 2 x close()        pipe_inode_info, its buffers, two files, an inode
 //   socketpair  socketpair(AF_UNIX) + 2 x close()   two sockets, their inodes and files
 //   mixed       the three above in turn
+//   maple       mmap() 64 pages, mprotect() every other one, fork() a child
+//               that exits, munmap(): the maple tree's nodes, which the
+//               kernel allocates and frees in bulk (kmem_cache_alloc_bulk,
+//               kmem_cache_free_bulk: the bulk paths of docs/engine.md)
 #pragma once
 
 #include <atomic>
@@ -20,7 +24,7 @@
 
 namespace pooltag::bench {
 
-enum class Workload { Eventfd, Pipe, Socketpair, Mixed };
+enum class Workload { Eventfd, Pipe, Socketpair, Mixed, Maple };
 
 std::string_view workload_name(Workload w);
 std::optional<Workload> parse_workload(std::string_view name);
@@ -53,6 +57,10 @@ struct ChurnResult {
 // zero while other processes run. Shared sites (files, dentries, inodes)
 // also move with everyone else's objects.
 std::vector<std::string> own_tags(Workload w);
+
+// Whether `w`'s objects are allocated or freed through the bulk paths
+// (kmem_cache_alloc_bulk, kmem_cache_free_bulk): the maple churn.
+bool takes_bulk_paths(Workload w);
 
 // Kinds of object one op of `w` touches in turn (mixed: 3).
 unsigned kinds_per_op(Workload w);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "bpf_info.h"
+#include "report.h"
 
 namespace pooltag::bench {
 
@@ -119,13 +120,33 @@ class Pooltag : public Configuration {
   bool counts() const override { return counts_; }
   bool counts_every_event() const override { return counts_ && !sampled_; }
 
- private:
+ protected:
   const PooltagTool &tool_;
+
+ private:
   std::string key_, name_;
   std::vector<std::string> args_;
   bool counts_, sampled_;
   bool started_ = false;
   std::vector<uint32_t> ids_;
+};
+
+// The default tagging without the bulk paths' programs: what they add is
+// the default's cost above this one. Only where the kernel gives them.
+class PooltagNoBulk : public Pooltag {
+ public:
+  explicit PooltagNoBulk(const PooltagTool &tool)
+      : Pooltag(tool, config::kNoBulk, "default, no bulk paths", {"--no-bulk-paths"}, true, false) {}
+  std::optional<std::string> unavailable() const override {
+    auto check = tool_.json({"check", "--json"});
+    if (!check) return check.error().message;
+    for (const auto &c : (*check)["capabilities"])
+      if (c.value("name", "") == "exact bulk frees")
+        return c.value("on", false) ? std::nullopt
+                                    : std::optional<std::string>("no bulk paths to leave out: " +
+                                                                 c.value("detail", std::string("not available")));
+    return "pooltag check does not report the bulk paths";
+  }
 };
 
 // A tracer that runs as a child process while the configuration is on.
@@ -256,6 +277,10 @@ std::unique_ptr<Configuration> untraced() { return std::make_unique<Untraced>();
 std::unique_ptr<Configuration> pooltag_config(const PooltagTool &tool, std::string key, std::string name,
                                               std::vector<std::string> args, bool counts, bool sampled) {
   return std::make_unique<Pooltag>(tool, std::move(key), std::move(name), std::move(args), counts, sampled);
+}
+
+std::unique_ptr<Configuration> no_bulk_paths_config(const PooltagTool &tool) {
+  return std::make_unique<PooltagNoBulk>(tool);
 }
 
 std::unique_ptr<Configuration> bpftrace_config(std::string script, uint64_t map_keys_max) {

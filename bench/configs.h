@@ -57,6 +57,9 @@ std::unique_ptr<Configuration> untraced();
 // when only some events are counted.
 std::unique_ptr<Configuration> pooltag_config(const PooltagTool &tool, std::string key, std::string name,
                                               std::vector<std::string> args, bool counts, bool sampled);
+// pooltag's default with --no-bulk-paths; unavailable where the kernel has
+// no bulk paths (no fentry).
+std::unique_ptr<Configuration> no_bulk_paths_config(const PooltagTool &tool);
 std::unique_ptr<Configuration> bpftrace_config(std::string script, uint64_t map_keys_max);
 std::unique_ptr<Configuration> memleak_config();
 

@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
   o.pooltag = POOLTAG_BINARY;
   o.bpftrace_script = std::string(BENCH_SOURCE_DIR) + "/pooltag-live.bt";
   std::string results_dir = std::string(BENCH_SOURCE_DIR) + "/results";
-  std::vector<std::string> workloads = {"eventfd", "pipe"};
+  std::vector<std::string> workloads = {"eventfd", "pipe", "maple"};
   bool smoke = false, no_cost = false, no_bpftrace = false, no_memleak = false;
 
   CLI::App app{"pooltag's overhead benchmark: churn workloads under each configuration, interleaved; prints a table "
@@ -43,7 +43,13 @@ int main(int argc, char **argv) {
   app.add_option("--pooltag", o.pooltag, "The pooltag binary")->capture_default_str();
   app.add_option("--pin-dir", o.pin_dir, "Pin directory of the benchmark's own state (never a user's)")
       ->capture_default_str();
-  app.add_option("--workloads", workloads, "eventfd, pipe, socketpair, mixed")->delimiter(',')->capture_default_str();
+  app.add_option("--workloads", workloads, "eventfd, pipe, socketpair, mixed, maple")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--configs", o.only_configs,
+                 "Only these configurations (keys as in the JSON: null, default, default-no-bulk, default-64k, "
+                 "stacks-one, stacks-all, sample-64, bpftrace, bcc-memleak); untraced always runs")
+      ->delimiter(',');
   app.add_option("--threads", o.threads, "Churn threads")->capture_default_str();
   app.add_option("--seconds", o.seconds, "Seconds per timed run")->capture_default_str();
   app.add_option("--ops", o.ops, "Fixed ops per run instead of --seconds");

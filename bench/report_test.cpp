@@ -81,6 +81,29 @@ TEST(Exactness, RecheckKeepsTheSitesOfTheFirstCheck) {
   EXPECT_TRUE(later.exact());
 }
 
+TEST(Exactness, SitesPooltagShowsAsUpperBoundsAreShownNotJudged) {
+  nlohmann::json before = {{"tags",
+                            {{{"tag", "mas_alloc_nodes"}, {"pool", "slab"}, {"allocs", 0}, {"diff", 0}},
+                             {{"tag", "vm_area_alloc"}, {"pool", "slab"}, {"allocs", 0}, {"diff", 4}}}}};
+  nlohmann::json after = {
+      {"tags",
+       {{{"tag", "mas_alloc_nodes"}, {"pool", "slab"}, {"allocs", 1000}, {"diff", 37}, {"upper_bound", true}},
+        {{"tag", "vm_area_alloc"}, {"pool", "slab"}, {"allocs", 1000}, {"diff", 4}}}}};
+  auto c = check_exactness(before, after, 900, 0, {});
+  ASSERT_EQ(c.sites.size(), 2u);
+  EXPECT_TRUE(c.exact());
+  EXPECT_EQ(c.verdict(), "exact; shown as upper bounds (bulk frees unseen): mas_alloc_nodes +37");
+  // the plain site drifting is judged as before
+  after["tags"][1]["diff"] = 9;
+  EXPECT_FALSE(check_exactness(before, after, 900, 0, {}).explained());
+  // nothing but upper bounds: nothing to judge, and pooltag said why
+  after["tags"][1]["upper_bound"] = true;
+  auto bounds_only = check_exactness(before, after, 900, 0, {});
+  EXPECT_FALSE(bounds_only.exact());
+  EXPECT_TRUE(bounds_only.explained());
+  EXPECT_EQ(bounds_only.verdict().rfind("no site to judge; shown as upper bounds", 0), 0u) << bounds_only.verdict();
+}
+
 TEST(Losses, DeltaPerCounter) {
   auto d = losses_delta(losses_of(used(0, 0)), {{"untracked", 4}, {"recursion_misses", 0}});
   EXPECT_EQ(d["untracked"], 4);
@@ -169,6 +192,43 @@ TEST(Budget, StacksForAllAgainstTheCalibratedMemleakWhenItCannotRun) {
   auto lines = evaluate_budget(w);
   EXPECT_EQ(lines[1].verdict, "met");  // 4.1x < 5.4x
   EXPECT_NE(lines[1].measured.find("calibration"), std::string::npos);
+}
+
+TEST(BulkPaths, NamedByTheProgramsKernelNames) {
+  for (const char *name : {"pt_free_bulk", "pt_free_bulk_le", "pt_alloc_bulk", "pt_alloc_bulk_l", "pt_rcu_sheaf_fr"})
+    EXPECT_TRUE(is_bulk_program(name)) << name;
+  EXPECT_FALSE(is_bulk_program("pt_slab_free"));
+  EXPECT_FALSE(is_bulk_program("pt_kmalloc"));
+}
+
+TEST(BulkPaths, JudgedOnAChurnThatDoesNotTakeThemFromTheBulkProgramsOwnTime) {
+  auto w = workload();  // untraced 410 ops/s on 2 threads: 4.878 ms per op and thread
+  w.configs.push_back(measured(config::kNoBulk, {302, 311, 306}));
+  CostBreakdown floor{1.0, 1000, {ProgramCost{"pt_kmalloc", 9000, 600000}}};
+  CostBreakdown full{1.0, 1000,
+                     {ProgramCost{"pt_kmalloc", 9000, 1000600000}, ProgramCost{"pt_free_bulk", 10, 40000}}};
+  w.configs[1].cost = floor;
+  w.configs[2].cost = full;
+  auto l = bulk_paths_line(w, false);
+  EXPECT_EQ(l.verdict, "met") << l.measured;
+  EXPECT_NE(l.measured.find("bulk programs 0.01 runs, 40 ns per op: program time +0.000"), std::string::npos)
+      << l.measured;
+  EXPECT_NE(l.measured.find("0.0% of full tracking's program time above the floor"), std::string::npos) << l.measured;
+  // 100 us per op of bulk program time is 2% of an op: measurable
+  w.configs[2].cost->programs[1].run_time_ns = 100000000;
+  EXPECT_EQ(bulk_paths_line(w, false).verdict, "NOT met");
+  // a churn that takes them is shown, never judged
+  EXPECT_EQ(bulk_paths_line(w, true).verdict, "shown");
+}
+
+TEST(BulkPaths, SayWhyWhenTheKernelHasNone) {
+  auto w = workload();
+  ConfigResult no_bulk(config::kNoBulk, "default, no bulk paths");
+  no_bulk.unavailable = "no bulk paths to leave out: this kernel refuses fentry programs";
+  w.configs.push_back(no_bulk);
+  auto l = bulk_paths_line(w, true);
+  EXPECT_EQ(l.verdict, "n/a");
+  EXPECT_EQ(l.measured, "no bulk paths to leave out: this kernel refuses fentry programs");
 }
 
 TEST(Table, ShowsEveryConfigurationAndWhyOneIsMissing) {

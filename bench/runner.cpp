@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -184,6 +185,7 @@ std::vector<std::unique_ptr<Configuration>> configurations(const PooltagTool &to
   c.push_back(untraced());
   c.push_back(pooltag_config(tool, config::kNull, "null floor", {"--null"}, false, false));
   c.push_back(pooltag_config(tool, config::kDefault, "pooltag default", {}, true, false));
+  c.push_back(no_bulk_paths_config(tool));
   // Diagnostic: the same programs with a table that fits in the caches, to
   // see how much of the cost is memory latency on the live table.
   c.push_back(pooltag_config(tool, config::kSmallTable, "default, 64K table", {"--max-live", "64K"}, true, false));
@@ -192,6 +194,11 @@ std::vector<std::unique_ptr<Configuration>> configurations(const PooltagTool &to
   c.push_back(pooltag_config(tool, config::kSample64, "sample 64", {"--sample", "64"}, true, true));
   if (o.bpftrace) c.push_back(bpftrace_config(o.bpftrace_script, o.bpftrace_keys));
   if (o.memleak) c.push_back(memleak_config());
+  if (!o.only_configs.empty())
+    std::erase_if(c, [&](const auto &cfg) {
+      return cfg->key() != config::kUntraced &&
+             std::find(o.only_configs.begin(), o.only_configs.end(), cfg->key()) == o.only_configs.end();
+    });
   return c;
 }
 
@@ -275,6 +282,8 @@ Result<RunResult> run_benchmark(const RunnerOptions &o) {
       result.budget = evaluate_budget(wr);
       fmt::print("\nBudget (issue 6, eventfd churn):\n{}", render_budget(result.budget));
     }
+    result.bulk_paths.push_back(bulk_paths_line(wr, takes_bulk_paths(w)));
+    fmt::print("\nBulk paths (issue 12):\n{}", render_budget({result.bulk_paths.back()}));
     result.workloads.push_back(std::move(wr));
   }
 
@@ -350,7 +359,8 @@ nlohmann::json to_json(const RunResult &r, const RunnerOptions &o) {
                           {"stacks_tag", o.stacks_tag},
                           {"bpftrace_keys", o.bpftrace_keys}}},
                         {"workloads", workloads},
-                        {"budget", to_json(r.budget)}};
+                        {"budget", to_json(r.budget)},
+                        {"bulk_paths", to_json(r.bulk_paths)}};
   if (r.scale) out["scale"] = to_json(*r.scale);
   return out;
 }

@@ -23,7 +23,7 @@ struct RunnerOptions {
   std::string pin_dir = "/sys/fs/bpf/pooltag-bench";
   std::string bpftrace_script; // bench/pooltag-live.bt
   uint64_t bpftrace_keys = 1u << 20;  // BPFTRACE_MAP_KEYS_MAX: room like pooltag's default --max-live
-  std::vector<Workload> workloads = {Workload::Eventfd, Workload::Pipe};
+  std::vector<Workload> workloads = {Workload::Eventfd, Workload::Pipe, Workload::Maple};
   unsigned threads = 2;
   double seconds = 3;          // per timed run
   uint64_t ops = 0;            // instead of seconds: fixed ops per run (smoke)
@@ -33,6 +33,7 @@ struct RunnerOptions {
   uint64_t scale_allocations = 1000000;     // outstanding allocations for the `used` timing; 0 skips it
   bool bpftrace = true;
   bool memleak = true;
+  std::vector<std::string> only_configs;  // empty: all; untraced always runs
   const std::atomic<bool> *interrupt = nullptr;
 };
 
@@ -61,6 +62,7 @@ struct ScaleResult {
 struct RunResult {
   std::vector<WorkloadResult> workloads;
   std::vector<BudgetLine> budget;  // judged on the eventfd workload
+  std::vector<BudgetLine> bulk_paths;  // one per workload (issue 12)
   std::optional<ScaleResult> scale;
   nlohmann::json machine;
 };
