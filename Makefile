@@ -55,7 +55,7 @@ soak: build
 # show whether its memleak runs on this kernel. Results: bench/results/*.json.
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--repetitions 9 --workloads eventfd".
 bench:
-	@scripts/install-deps.sh bpftrace bpfcc-tools
+	@scripts/install-deps.sh bpftrace bpfcc-tools linux-perf
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOOLTAG_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) --target pooltag pooltag-bench pooltag-churn pooltag-jit-profile
 	@$(BUILD)/bench/pooltag-bench $(BENCH_ARGS)

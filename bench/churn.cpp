@@ -113,6 +113,8 @@ std::vector<std::string> own_tags(Workload w) {
   return {};
 }
 
+bool has_own_sites(Workload w) { return !own_tags(w).empty(); }
+
 bool takes_bulk_paths(Workload w) { return w == Workload::Maple; }
 
 unsigned kinds_per_op(Workload w) { return w == Workload::Mixed ? 3 : 1; }

@@ -57,6 +57,9 @@ struct ChurnResult {
 // zero while other processes run. Shared sites (files, dentries, inodes)
 // also move with everyone else's objects.
 std::vector<std::string> own_tags(Workload w);
+// False for a churn whose every site others allocate from too (maple): its
+// Diffs are shown, not judged.
+bool has_own_sites(Workload w);
 
 // Whether `w`'s objects are allocated or freed through the bulk paths
 // (kmem_cache_alloc_bulk, kmem_cache_free_bulk): the maple churn.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "bpf_info.h"
@@ -157,7 +159,7 @@ class TracerProcess : public Configuration {
     auto child = Child::start(argv(), env());
     if (!child) return child.error();
     child_ = std::make_unique<Child>(std::move(*child));
-    if (!child_->wait_for(ready_marker(), 90000)) {
+    if (!ready(*child_)) {
       std::string out = child_->output();
       child_->stop(2000);
       child_.reset();
@@ -177,6 +179,8 @@ class TracerProcess : public Configuration {
   virtual std::vector<std::string> argv() const = 0;
   virtual std::map<std::string, std::string> env() const { return {}; }
   virtual std::string ready_marker() const = 0;
+  // The tracer has attached: by default, it printed its ready marker.
+  virtual bool ready(Child &child) const { return child.wait_for(ready_marker(), 90000); }
 
  private:
   std::unique_ptr<Child> child_;
@@ -209,26 +213,90 @@ class Bpftrace : public TracerProcess {
   uint64_t keys_;
 };
 
-// BCC's memleak: libbpf-tools' `memleak` when installed, else the Python
-// `memleak-bpfcc`. Without a PID it traces the kernel allocators and
-// records a stack for every allocation.
+// BCC's memleak: the binary given (--memleak PATH: libbpf-tools' memleak,
+// built from a BCC checkout outside this repository), else `memleak` or
+// Debian's Python `memleak-bpfcc` on PATH. Without a PID it traces the
+// kernel allocators and records a stack for every allocation.
 class Memleak : public TracerProcess {
  public:
-  Memleak() : tool_(on_path("memleak") ? "memleak" : "memleak-bpfcc") {}
-  std::string key() const override { return "bcc-memleak"; }
+  explicit Memleak(std::string path)
+      : tool_(!path.empty() ? std::move(path) : on_path("memleak") ? "memleak" : "memleak-bpfcc") {}
+  std::string key() const override { return config::kMemleak; }
   std::string name() const override { return "BCC memleak"; }
   std::string command() const override { return tool_ + " 60"; }
   std::optional<std::string> unavailable() const override {
-    if (!on_path(tool_)) return "neither libbpf-tools memleak nor memleak-bpfcc is installed";
+    if (tool_.find('/') != std::string::npos ? access(tool_.c_str(), X_OK) != 0 : !on_path(tool_))
+      return tool_.find('/') != std::string::npos
+                 ? "cannot run " + tool_
+                 : "neither libbpf-tools memleak nor memleak-bpfcc is installed (--memleak PATH)";
     return std::nullopt;
   }
 
  protected:
-  std::vector<std::string> argv() const override { return {tool_, "60"}; }
-  std::string ready_marker() const override { return "Attaching to kernel allocators"; }
+  // line-buffered: libbpf-tools' memleak prints its ready line with printf
+  // into a pipe
+  std::vector<std::string> argv() const override { return {"stdbuf", "-oL", tool_, "60"}; }
+  std::string ready_marker() const override {
+    return python() ? "Attaching to kernel allocators" : "Tracing outstanding memory allocs";
+  }
 
  private:
+  bool python() const { return tool_.size() >= 12 && tool_.compare(tool_.size() - 12, 12, "memleak-bpfcc") == 0; }
   std::string tool_;
+};
+
+// perf kmem record (Debian's linux-perf): every kmem tracepoint event
+// written to a file, the way perf users measure the allocators. It prints
+// nothing when it starts: it is ready once it holds perf event descriptors.
+class PerfKmem : public TracerProcess {
+ public:
+  PerfKmem() : data_("/var/tmp/pooltag-bench-perf-kmem-" + std::to_string(getpid()) + ".data") {}
+  ~PerfKmem() override {
+    stop();
+    unlink(data_.c_str());
+  }
+  std::string key() const override { return config::kPerfKmem; }
+  std::string name() const override { return "perf kmem record"; }
+  std::string command() const override { return "perf kmem record -o FILE -- sleep 3600"; }
+  std::optional<std::string> unavailable() const override {
+    if (!on_path("perf")) return "perf is not installed (make bench installs linux-perf)";
+    return std::nullopt;
+  }
+  void stop() override {
+    TracerProcess::stop();
+    unlink(data_.c_str());  // hundreds of MB a run
+  }
+
+ protected:
+  std::vector<std::string> argv() const override {
+    return {"perf", "kmem", "record", "-q", "-o", data_, "--", "sleep", "3600"};
+  }
+  std::string ready_marker() const override { return ""; }
+  bool ready(Child &child) const override {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (kill(child.pid(), 0) != 0) return false;
+      if (perf_event_fds(child.pid()) > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its workload starts and the events enable
+        return kill(child.pid(), 0) == 0;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+ private:
+  static size_t perf_event_fds(pid_t pid) {
+    size_t n = 0;
+    std::error_code ec;
+    for (const auto &e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+      std::error_code link_ec;
+      auto target = std::filesystem::read_symlink(e.path(), link_ec);
+      if (!link_ec && target.string() == "anon_inode:[perf_event]") ++n;
+    }
+    return n;
+  }
+  std::string data_;
 };
 
 }  // namespace
@@ -287,7 +355,9 @@ std::unique_ptr<Configuration> bpftrace_config(std::string script, uint64_t map_
   return std::make_unique<Bpftrace>(std::move(script), map_keys_max);
 }
 
-std::unique_ptr<Configuration> memleak_config() { return std::make_unique<Memleak>(); }
+std::unique_ptr<Configuration> memleak_config(std::string path) { return std::make_unique<Memleak>(std::move(path)); }
+
+std::unique_ptr<Configuration> perf_kmem_config() { return std::make_unique<PerfKmem>(); }
 
 TracefsMount::TracefsMount() {
   struct stat st{};

@@ -61,9 +61,11 @@ std::unique_ptr<Configuration> pooltag_config(const PooltagTool &tool, std::stri
 // no bulk paths (no fentry).
 std::unique_ptr<Configuration> no_bulk_paths_config(const PooltagTool &tool);
 std::unique_ptr<Configuration> bpftrace_config(std::string script, uint64_t map_keys_max);
-std::unique_ptr<Configuration> memleak_config();
+// BCC memleak: `path`, or memleak / memleak-bpfcc on PATH when empty.
+std::unique_ptr<Configuration> memleak_config(std::string path);
+std::unique_ptr<Configuration> perf_kmem_config();
 
-// bpftrace's tracepoints need tracefs; pooltag does not. Mounts it at
+// bpftrace's tracepoints and perf kmem need tracefs; pooltag does not. Mounts it at
 // /sys/kernel/tracing for the lifetime of this object when it is not there.
 class TracefsMount {
  public:

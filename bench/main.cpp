@@ -35,8 +35,8 @@ int main(int argc, char **argv) {
   o.pooltag = POOLTAG_BINARY;
   o.bpftrace_script = std::string(BENCH_SOURCE_DIR) + "/pooltag-live.bt";
   std::string results_dir = std::string(BENCH_SOURCE_DIR) + "/results";
-  std::vector<std::string> workloads = {"eventfd", "pipe", "maple"};
-  bool smoke = false, no_cost = false, no_bpftrace = false, no_memleak = false;
+  std::vector<std::string> workloads = {"eventfd", "pipe", "socketpair", "mixed", "maple"};
+  bool smoke = false, no_cost = false, no_bpftrace = false, no_memleak = false, no_perf = false;
 
   CLI::App app{"pooltag's overhead benchmark: churn workloads under each configuration, interleaved; prints a table "
                "of ops/s and slowdowns and writes it as JSON"};
@@ -48,12 +48,20 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   app.add_option("--configs", o.only_configs,
                  "Only these configurations (keys as in the JSON: null, default, default-no-bulk, default-64k, "
-                 "stacks-one, stacks-all, sample-64, bpftrace, bcc-memleak); untraced always runs")
+                 "stacks-one, stacks-all, sample-64, bpftrace, bcc-memleak, perf-kmem); untraced always runs")
       ->delimiter(',');
-  app.add_option("--threads", o.threads, "Churn threads")->capture_default_str();
+  app.add_option("--threads", o.thread_counts, "Churn threads (processes of their own descriptor table), a list: "
+                                              "each workload runs with each count")
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--seconds", o.seconds, "Seconds per timed run")->capture_default_str();
   app.add_option("--ops", o.ops, "Fixed ops per run instead of --seconds");
-  app.add_option("--repetitions", o.repetitions, "Timed runs per configuration and workload")->capture_default_str();
+  app.add_option("--repetitions", o.repetitions, "Rounds (one timed run of every configuration each) at least")
+      ->capture_default_str();
+  app.add_option("--max-repetitions", o.max_repetitions,
+                 "Rounds at most: more rounds run while the 95% interval of full tracking's median difference from "
+                 "the floor is 0.05 or wider")
+      ->capture_default_str();
   app.add_option("--stacks-tag", o.stacks_tag, "The 'one other tag' of the --stacks configuration")
       ->capture_default_str();
   app.add_option("--scale", o.scale_allocations, "Outstanding allocations for timing `pooltag used` (0: skip)")
@@ -65,6 +73,10 @@ int main(int argc, char **argv) {
   app.add_flag("--no-cost", no_cost, "Skip the pass with BPF run-time statistics");
   app.add_flag("--no-bpftrace", no_bpftrace, "Skip the bpftrace configuration");
   app.add_flag("--no-memleak", no_memleak, "Skip BCC memleak");
+  app.add_option("--memleak", o.memleak_path,
+                 "BCC libbpf-tools memleak binary to compare with (build it from a BCC checkout; default: memleak or "
+                 "memleak-bpfcc on PATH)");
+  app.add_flag("--no-perf", no_perf, "Skip perf kmem record");
   app.add_flag("--smoke", smoke,
                "A few thousand ops per configuration, one repetition, eventfd only, a small scale test: checks the "
                "harness, measures nothing");
@@ -82,6 +94,8 @@ int main(int argc, char **argv) {
   if (smoke) {
     o.ops = o.ops ? o.ops : 4000;
     o.repetitions = 1;
+    o.max_repetitions = 1;
+    o.thread_counts = {2};
     o.workloads = {Workload::Eventfd};
     o.bpftrace_keys = 4096;
     o.scale_allocations = std::min<uint64_t>(o.scale_allocations, 20000);
@@ -89,6 +103,7 @@ int main(int argc, char **argv) {
   o.cost_pass = !no_cost;
   o.bpftrace = !no_bpftrace;
   o.memleak = !no_memleak;
+  o.perf_kmem = !no_perf;
   o.interrupt = &g_interrupt;
 
   // Ctrl-C stops at the next step; the configuration running then is

@@ -27,6 +27,7 @@ inline constexpr const char *kStacksAll = "stacks-all";
 inline constexpr const char *kSample64 = "sample-64";
 inline constexpr const char *kBpftrace = "bpftrace";
 inline constexpr const char *kMemleak = "bcc-memleak";
+inline constexpr const char *kPerfKmem = "perf-kmem";
 }  // namespace config
 
 // A churn site's Diff before and after one churn run.
@@ -48,6 +49,9 @@ struct SiteDrift {
 struct ExactnessCheck {
   std::vector<SiteDrift> sites;
   uint64_t recursion_misses = 0;  // during the run: each can leave one Diff too high
+  // the churn has no sites of its own (maple: every process maps memory):
+  // its sites are shown, none is judged
+  bool shown_only = false;
   bool has_own() const;
   bool judged(const SiteDrift &s) const;
   bool any_judged() const;
@@ -140,6 +144,14 @@ struct WorkloadResult {
   std::optional<double> vs_floor(const std::string &key) const;
   // slowdown of `key` minus slowdown of `reference`, per round, median
   std::optional<double> slowdown_above(const std::string &key, const std::string &reference) const;
+  // the per-round differences behind slowdown_above (empty when the rounds
+  // do not pair)
+  std::vector<double> paired_differences(const std::string &key, const std::string &reference) const;
+  // Time `key` adds to one op on one thread, ns: per round
+  // threads * (1/ops_s(key) - 1/ops_s(untraced)), median.
+  std::optional<double> added_ns_per_op(const std::string &key) const;
+  // "eventfd x2": the workload and its thread count
+  std::string label() const;
   // The same difference predicted from the statistics pass: the extra
   // program time per op over the untraced time per op of one thread.
   // Steadier than throughput on a noisy machine; it leaves out the caches
@@ -154,6 +166,7 @@ struct BudgetLine {
 };
 
 // Issue 6's budget lines, judged on one workload's results (eventfd churn).
+// Every line names its workload (label()).
 std::vector<BudgetLine> evaluate_budget(const WorkloadResult &w);
 
 // What the bulk paths' programs (issue 12: fentry/fexit on
@@ -167,9 +180,17 @@ BudgetLine bulk_paths_line(const WorkloadResult &w, bool takes_bulk_paths);
 // A program of the bulk paths, by its (16-byte) kernel name.
 bool is_bulk_program(const std::string &name);
 
-// The memleak slowdown the budget was calibrated with, used when memleak
-// cannot run on the same machine.
-inline constexpr double kCalibratedMemleakSlowdown = 5.4;
+// BCC memleak's added time per op that issue 17 measured on this machine
+// (eventfd churn, 1 process), used when memleak is not run
+// (--memleak PATH): the stacks-for-all line then says it is a calibration.
+inline constexpr double kCalibratedMemleakAddedNs = 17783;
+
+// Issue 17's goals: full tracking within this of the floor on every
+// workload; the rounds go on until the 95% interval of the median paired
+// difference is narrower than kResolvedWidth (or the rounds run out).
+inline constexpr double kFloorBudget = 0.10;
+inline constexpr double kResolvedWidth = 0.05;
+inline constexpr double kStacksShareOfMemleak = 0.5;
 
 std::string render_table(const WorkloadResult &w);
 std::string render_costs(const WorkloadResult &w);

@@ -186,12 +186,74 @@ TEST(Budget, StacksForOneTagIsJudgedOnTheRoundsDifferenceWithTheProgramTimeBesid
   EXPECT_EQ(evaluate_budget(w)[2].verdict, "NOT met");
 }
 
-TEST(Budget, StacksForAllAgainstTheCalibratedMemleakWhenItCannotRun) {
-  auto w = workload();
-  w.configs.push_back(measured(config::kStacksAll, {100, 100, 100}));
+// One thread, 200,000 untraced ops/s: 5,000 ns per op.
+WorkloadResult one_thread(const std::string &name = "eventfd") {
+  WorkloadResult w;
+  w.workload = name;
+  w.threads = 1;
+  w.configs = {measured(config::kUntraced, {200000, 200000, 200000})};
+  return w;
+}
+
+TEST(Budget, StacksForAllAgainstTheCalibratedMemleakWhenItIsNotRun) {
+  auto w = one_thread();
+  w.configs.push_back(measured(config::kStacksAll, {80000, 80000, 80000}));  // +7,500 ns/op
   auto lines = evaluate_budget(w);
-  EXPECT_EQ(lines[1].verdict, "met");  // 4.1x < 5.4x
+  EXPECT_EQ(lines[1].budget, "eventfd x1: --stacks '*' at most half of BCC memleak's added time per op");
+  EXPECT_EQ(lines[1].verdict, "met") << lines[1].measured;  // 7,500 <= 17,783 / 2
   EXPECT_NE(lines[1].measured.find("calibration"), std::string::npos);
+  EXPECT_NE(lines[1].measured.find("0.42 of memleak's added time"), std::string::npos) << lines[1].measured;
+  w.configs[1].ops_per_second = {70000, 70000, 70000};  // +9,286 ns/op
+  EXPECT_EQ(evaluate_budget(w)[1].verdict, "NOT met");
+  // the calibration is eventfd's: another workload needs memleak measured
+  auto pipe = one_thread("pipe");
+  pipe.configs.push_back(measured(config::kStacksAll, {80000, 80000, 80000}));
+  EXPECT_EQ(evaluate_budget(pipe)[1].verdict, "n/a");
+}
+
+TEST(Budget, StacksForAllAgainstMemleakInTheSameRunPerRound) {
+  auto w = one_thread("pipe");
+  w.configs[0].ops_per_second = {200000, 100000, 200000};
+  w.configs.push_back(measured(config::kStacksAll, {100000, 50000, 100000}));  // +5,000, +10,000, +5,000
+  w.configs.push_back(measured(config::kMemleak, {50000, 25000, 50000}));      // +15,000, +30,000, +15,000
+  EXPECT_DOUBLE_EQ(*w.added_ns_per_op(config::kStacksAll), 5000);
+  auto lines = evaluate_budget(w);
+  EXPECT_EQ(lines[1].verdict, "met") << lines[1].measured;
+  EXPECT_NE(lines[1].measured.find("+5000 ns/op vs BCC memleak +15000 ns/op (same run): 0.33"), std::string::npos)
+      << lines[1].measured;
+}
+
+TEST(Budget, FloorLineShowsTheIntervalOfTheMedianDifferenceAndWhetherItResolves) {
+  auto w = one_thread();
+  w.configs[0].ops_per_second = std::vector<double>(9, 200000);
+  w.configs.push_back(measured(config::kNull, std::vector<double>(9, 180000)));
+  // default: +0.10 .. +0.14 above the floor's 1.111x, round by round
+  std::vector<double> full;
+  for (double d : {0.10, 0.11, 0.12, 0.13, 0.14, 0.12, 0.12, 0.11, 0.13}) full.push_back(200000 / (200000.0 / 180000 + d));
+  w.configs.push_back(measured(config::kDefault, full));
+  auto l = evaluate_budget(w)[0];
+  EXPECT_EQ(l.budget, "eventfd x1: full live tracking within 0.10 of the empty-program floor");
+  EXPECT_EQ(l.verdict, "NOT met");
+  EXPECT_NE(l.measured.find("+0.120 (median of the rounds' differences, 95% interval [+0.110, +0.130] over 9 rounds)"),
+            std::string::npos)
+      << l.measured;
+  EXPECT_EQ(l.measured.find("not resolved"), std::string::npos) << l.measured;
+  w.configs[2].ops_per_second[0] = 200000 / (200000.0 / 180000 + 0.30);  // one disturbed round widens it
+  w.configs[2].ops_per_second[1] = 200000 / (200000.0 / 180000 + 0.01);
+  w.configs[2].ops_per_second[2] = 200000 / (200000.0 / 180000 + 0.25);
+  EXPECT_NE(evaluate_budget(w)[0].measured.find("not resolved"), std::string::npos);
+}
+
+TEST(Exactness, AChurnWithoutSitesOfItsOwnIsShownNotJudged) {
+  auto c = check_exactness(used(0, 0), used(1000, 7), 900, 0, {});
+  c.shown_only = true;
+  EXPECT_FALSE(c.any_judged());
+  EXPECT_EQ(c.verdict(), "shown, not judged (no site of its own): do_eventfd +7");
+  auto w = workload();
+  w.configs[2].exactness = {c};
+  auto line = evaluate_budget(w)[4];
+  EXPECT_EQ(line.verdict, "n/a");
+  EXPECT_NE(line.measured.find("no site of its own"), std::string::npos) << line.measured;
 }
 
 TEST(BulkPaths, NamedByTheProgramsKernelNames) {

@@ -118,9 +118,19 @@ Status timed_run(Configuration &cfg, const PooltagTool &tool, const RunnerOption
     // A sampled run judged on background sites would judge the sampling
     // error of someone else's allocations: only its own sites count.
     if (!cfg.counts_every_event() && !check.has_own()) check.sites.clear();
+    check.shown_only = !has_own_sites(w);
     out.exactness.push_back(check);
   }
   return Ok{};
+}
+
+// Enough rounds: the 95% interval of the median paired difference between
+// full tracking and the floor is narrower than kResolvedWidth (or there is
+// no such pair to resolve).
+bool resolved(const WorkloadResult &w) {
+  if (w.find(config::kDefault) == nullptr || w.find(config::kNull) == nullptr) return true;
+  auto i = median_interval(w.paired_differences(config::kDefault, config::kNull));
+  return i && i->width() < kResolvedWidth;
 }
 
 // The statistics pass: one run with BPF run-time statistics on.
@@ -193,7 +203,8 @@ std::vector<std::unique_ptr<Configuration>> configurations(const PooltagTool &to
   c.push_back(pooltag_config(tool, config::kStacksAll, "stacks '*'", {"--stacks", "*"}, true, false));
   c.push_back(pooltag_config(tool, config::kSample64, "sample 64", {"--sample", "64"}, true, true));
   if (o.bpftrace) c.push_back(bpftrace_config(o.bpftrace_script, o.bpftrace_keys));
-  if (o.memleak) c.push_back(memleak_config());
+  if (o.memleak) c.push_back(memleak_config(o.memleak_path));
+  if (o.perf_kmem) c.push_back(perf_kmem_config());
   if (!o.only_configs.empty())
     std::erase_if(c, [&](const auto &cfg) {
       return cfg->key() != config::kUntraced &&
@@ -210,7 +221,7 @@ Result<RunResult> run_benchmark(const RunnerOptions &o) {
   // A run killed before its clean-up left its state behind: the pin
   // directory is the benchmark's own, so remove it.
   (void)tool.run({"disable"});
-  TracefsMount tracefs;  // for bpftrace; unmounted at the end if we mounted it
+  TracefsMount tracefs;  // for bpftrace and perf kmem; unmounted at the end if we mounted it
 
   RunResult result;
   utsname u{};
@@ -234,21 +245,31 @@ Result<RunResult> run_benchmark(const RunnerOptions &o) {
   std::vector<std::optional<std::string>> unavailable(configs.size());
   for (size_t i = 0; i < configs.size(); ++i) unavailable[i] = configs[i]->unavailable();
 
-  for (Workload w : o.workloads) {
+  for (Workload w : o.workloads)
+  for (unsigned threads : o.thread_counts) {
+    RunnerOptions ot = o;  // this workload's thread count
+    ot.threads = threads;
     WorkloadResult wr;
     wr.workload = std::string(workload_name(w));
-    wr.threads = o.threads;
+    wr.threads = threads;
     wr.seconds_per_run = o.seconds;
     wr.ops_per_run = o.ops;
     wr.repetitions = o.repetitions;
     for (const auto &c : configs) wr.configs.emplace_back(c->key(), c->name(), c->command());
-    fmt::print("\n{} churn: {} configurations x {} repetitions\n", wr.workload, configs.size(), o.repetitions);
+    const size_t max_rounds = std::max(o.repetitions, o.max_repetitions);
+    fmt::print("\n{} churn: {} configurations x {} rounds{}\n", wr.label(), configs.size(), o.repetitions,
+               max_rounds > o.repetitions
+                   ? fmt::format(", up to {} until the floor difference's 95% interval is narrower than {:.2f}",
+                                 max_rounds, kResolvedWidth)
+                   : "");
 
-    for (const auto &order : interleaved_schedule(configs.size(), o.repetitions)) {
+    for (size_t round = 0; round < max_rounds; ++round) {
+      if (round >= o.repetitions && resolved(wr)) break;
+      const auto order = interleaved_schedule(configs.size(), round + 1)[round];
       for (size_t i : order) {
         if (unavailable[i]) continue;
         if (interrupted(o)) return interrupted_error();
-        if (auto st = timed_run(*configs[i], tool, o, w, wr.configs[i]); !st) {
+        if (auto st = timed_run(*configs[i], tool, ot, w, wr.configs[i]); !st) {
           if (interrupted(o)) return interrupted_error();
           unavailable[i] = st.error().message;
           fmt::print("  {}: cannot run: {}\n", configs[i]->name(), st.error().message);
@@ -258,6 +279,7 @@ Result<RunResult> run_benchmark(const RunnerOptions &o) {
         std::fflush(stdout);
       }
     }
+    wr.repetitions = wr.configs.front().ops_per_second.size();  // untraced runs every round
     for (size_t i = 0; i < configs.size(); ++i)
       if (unavailable[i] && wr.configs[i].ops_per_second.empty()) wr.configs[i].unavailable = unavailable[i];
 
@@ -268,7 +290,7 @@ Result<RunResult> run_benchmark(const RunnerOptions &o) {
       } else {
         for (size_t i = 0; i < configs.size(); ++i) {
           if (unavailable[i] || configs[i]->key() == config::kUntraced) continue;
-          if (auto st = cost_run(*configs[i], o, w, wr.configs[i]); !st) {
+          if (auto st = cost_run(*configs[i], ot, w, wr.configs[i]); !st) {
             if (interrupted(o)) return interrupted_error();
             fmt::print("  {}: statistics pass failed: {}\n", configs[i]->name(), st.error().message);
           }
@@ -278,10 +300,9 @@ Result<RunResult> run_benchmark(const RunnerOptions &o) {
 
     fmt::print("\n{}", render_table(wr));
     if (o.cost_pass) fmt::print("\nPer-program cost (one run with kernel.bpf_stats_enabled on):\n{}", render_costs(wr));
-    if (w == Workload::Eventfd) {
-      result.budget = evaluate_budget(wr);
-      fmt::print("\nBudget (issue 6, eventfd churn):\n{}", render_budget(result.budget));
-    }
+    auto budget = evaluate_budget(wr);
+    fmt::print("\nBudget (issues 6 and 17):\n{}", render_budget(budget));
+    result.budget.insert(result.budget.end(), budget.begin(), budget.end());
     result.bulk_paths.push_back(bulk_paths_line(wr, takes_bulk_paths(w)));
     fmt::print("\nBulk paths (issue 12):\n{}", render_budget({result.bulk_paths.back()}));
     result.workloads.push_back(std::move(wr));
@@ -352,10 +373,12 @@ nlohmann::json to_json(const RunResult &r, const RunnerOptions &o) {
   for (const auto &w : r.workloads) workloads.push_back(to_json(w));
   nlohmann::json out = {{"machine", r.machine},
                         {"options",
-                         {{"threads", o.threads},
+                         {{"threads", o.thread_counts},
                           {"seconds", o.seconds},
                           {"ops", o.ops},
                           {"repetitions", o.repetitions},
+                          {"max_repetitions", o.max_repetitions},
+                          {"memleak", o.memleak_path},
                           {"stacks_tag", o.stacks_tag},
                           {"bpftrace_keys", o.bpftrace_keys}}},
                         {"workloads", workloads},

@@ -23,16 +23,21 @@ struct RunnerOptions {
   std::string pin_dir = "/sys/fs/bpf/pooltag-bench";
   std::string bpftrace_script; // bench/pooltag-live.bt
   uint64_t bpftrace_keys = 1u << 20;  // BPFTRACE_MAP_KEYS_MAX: room like pooltag's default --max-live
-  std::vector<Workload> workloads = {Workload::Eventfd, Workload::Pipe, Workload::Maple};
-  unsigned threads = 2;
-  double seconds = 3;          // per timed run
+  std::vector<Workload> workloads = {Workload::Eventfd, Workload::Pipe, Workload::Socketpair, Workload::Mixed,
+                                     Workload::Maple};
+  std::vector<unsigned> thread_counts = {1, 2};  // each workload runs with each
+  unsigned threads = 2;        // of the workload being run (set from thread_counts)
+  double seconds = 2;          // per timed run
   uint64_t ops = 0;            // instead of seconds: fixed ops per run (smoke)
-  size_t repetitions = 5;
+  size_t repetitions = 6;      // rounds at least (6: the fewest with a 95% interval of the median)
+  size_t max_repetitions = 15; // rounds at most, while the floor difference is not resolved
   std::string stacks_tag = "copy_process";  // "one other tag": not one the churn allocates from
   bool cost_pass = true;
   uint64_t scale_allocations = 1000000;     // outstanding allocations for the `used` timing; 0 skips it
   bool bpftrace = true;
   bool memleak = true;
+  std::string memleak_path;  // --memleak PATH; empty: memleak or memleak-bpfcc on PATH
+  bool perf_kmem = true;
   std::vector<std::string> only_configs;  // empty: all; untraced always runs
   const std::atomic<bool> *interrupt = nullptr;
 };
@@ -61,7 +66,7 @@ struct ScaleResult {
 
 struct RunResult {
   std::vector<WorkloadResult> workloads;
-  std::vector<BudgetLine> budget;  // judged on the eventfd workload
+  std::vector<BudgetLine> budget;  // every workload's lines, each naming its workload
   std::vector<BudgetLine> bulk_paths;  // one per workload (issue 12)
   std::optional<ScaleResult> scale;
   nlohmann::json machine;

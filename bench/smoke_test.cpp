@@ -46,7 +46,7 @@ TEST_F(BenchSmoke, RunsEveryConfigurationAndPrintsTheTable) {
   int exit_code = -1;
   // bpftrace and memleak take seconds to start (or to fail): the smoke run
   // covers pooltag's configurations and the scale test.
-  std::string out = run(std::string(BENCH_BINARY) + " --smoke --no-bpftrace --no-memleak --pin-dir " + pin_dir +
+  std::string out = run(std::string(BENCH_BINARY) + " --smoke --no-bpftrace --no-memleak --no-perf --pin-dir " + pin_dir +
                             " --results-dir " + results,
                         exit_code);
   ASSERT_EQ(exit_code, 0) << out;
