@@ -6,8 +6,6 @@
 #include <array>
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "common/units.h"
 #include "common/wildcard.h"
@@ -17,36 +15,6 @@ namespace pooltag::views {
 
 using model::Counts;
 using model::Pool;
-
-// ---- /proc/meminfo -------------------------------------------------------
-
-MemInfo parse_meminfo(std::string_view text) {
-  MemInfo m;
-  std::istringstream in{std::string(text)};
-  std::string name, unit;
-  uint64_t value = 0;
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream fields(line);
-    unit.clear();
-    if (!(fields >> name >> value)) continue;
-    fields >> unit;
-    uint64_t bytes = unit == "kB" ? value * 1024 : value;
-    if (name == "Slab:") m.slab = bytes;
-    else if (name == "SUnreclaim:") m.sunreclaim = bytes;
-    else if (name == "Percpu:") m.percpu = bytes;
-    else if (name == "VmallocUsed:") m.vmalloc_used = bytes;
-    else if (name == "MemAvailable:") m.mem_available = bytes;
-  }
-  return m;
-}
-
-Result<MemInfo> FileMemInfoSource::read() {
-  std::ifstream in(path_);
-  if (!in) return error_from_errno("cannot read " + path_);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_meminfo(ss.str());
-}
 
 // ---- sort keys -----------------------------------------------------------
 
@@ -274,7 +242,7 @@ std::vector<std::string> mon_help_lines() {
 
 // ---- the model -----------------------------------------------------------
 
-MonModel::MonModel(model::SnapshotSource &source, MemInfoSource &meminfo, const model::CodeSymbolizer &symbols,
+MonModel::MonModel(model::SnapshotSource &source, model::MemInfoSource &meminfo, const model::CodeSymbolizer &symbols,
                    const model::TagFile *tags, MonOptions options)
     : source_(source), meminfo_source_(meminfo), symbols_(symbols), tags_(tags), options_(std::move(options)) {}
 

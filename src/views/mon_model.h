@@ -23,34 +23,12 @@
 #include <vector>
 
 #include "common/result.h"
+#include "model/meminfo.h"
 #include "model/snapshot.h"
 #include "model/tag_table.h"
 #include "model/tagging.h"
 
 namespace pooltag::views {
-
-// The kernel's own totals from /proc/meminfo, in bytes; absent fields (an
-// older kernel has no Percpu) stay empty.
-struct MemInfo {
-  std::optional<uint64_t> slab, sunreclaim, percpu, vmalloc_used, mem_available;
-};
-MemInfo parse_meminfo(std::string_view text);
-
-class MemInfoSource {
- public:
-  virtual ~MemInfoSource() = default;
-  virtual Result<MemInfo> read() = 0;
-};
-
-// Reads /proc/meminfo (or another file in its format).
-class FileMemInfoSource : public MemInfoSource {
- public:
-  explicit FileMemInfoSource(std::string path = "/proc/meminfo") : path_(std::move(path)) {}
-  Result<MemInfo> read() override;
-
- private:
-  std::string path_;
-};
 
 // Sort keys of mon: PoolMon's, plus bytes per allocation.
 enum class MonSort { Tag, Allocs, Frees, Diff, Bytes, PerAlloc };
@@ -158,7 +136,7 @@ class MonModel {
   enum class Action { None, Redraw, Refresh, Quit };
 
   // `symbols` and `tags` (may be null) must outlive the model.
-  MonModel(model::SnapshotSource &source, MemInfoSource &meminfo, const model::CodeSymbolizer &symbols,
+  MonModel(model::SnapshotSource &source, model::MemInfoSource &meminfo, const model::CodeSymbolizer &symbols,
            const model::TagFile *tags, MonOptions options);
 
   // Takes a snapshot and computes rows and their changes. On error the old
@@ -215,7 +193,7 @@ class MonModel {
   std::vector<std::string> detail_lines() const;
 
   model::SnapshotSource &source_;
-  MemInfoSource &meminfo_source_;
+  model::MemInfoSource &meminfo_source_;
   const model::CodeSymbolizer &symbols_;
   const model::TagFile *tags_;
   MonOptions options_;
@@ -223,7 +201,7 @@ class MonModel {
 
   model::Snapshot current_, previous_;
   bool have_current_ = false, have_previous_ = false;
-  MemInfo meminfo_;
+  model::MemInfo meminfo_;
   model::TagTable table_;  // the current snapshot with the filters, for JSON
   std::vector<MonRow> rows_;
   size_t refreshes_ = 0;

@@ -138,18 +138,6 @@ TEST(MonCells, OwnerCarriesTheTagFileDescription) {
   EXPECT_EQ(cell(row, Column::Owner, 10), "nf_conntr~");
 }
 
-TEST(MonMemInfo, ParsesTheFieldsInBytes) {
-  MemInfo m = parse_meminfo(
-      "MemTotal:       32768000 kB\nMemAvailable:   22000000 kB\nSlab:             106000 kB\n"
-      "SUnreclaim:        26000 kB\nVmallocUsed:      135000 kB\nPercpu:             6400 kB\n");
-  EXPECT_EQ(m.mem_available, 22000000ull * 1024);
-  EXPECT_EQ(m.slab, 106000ull * 1024);
-  EXPECT_EQ(m.sunreclaim, 26000ull * 1024);
-  EXPECT_EQ(m.vmalloc_used, 135000ull * 1024);
-  EXPECT_EQ(m.percpu, 6400ull * 1024);
-  EXPECT_FALSE(parse_meminfo("Slab: 1 kB\n").percpu.has_value()) << "an absent field stays absent";
-}
-
 // ---- layout --------------------------------------------------------------
 
 namespace {
