@@ -69,6 +69,8 @@ struct pt_site {
 #define PT_GFP_ACCOUNT 0x400000u  /* ___GFP_ACCOUNT */
 #define PT_GFP_RECLAIMABLE 0x10u  /* ___GFP_RECLAIMABLE */
 #define PT_VARIANT_GFP_SHIFT 32
+/* The size class: the bits below the gfp bits. */
+#define PT_VARIANT_SIZE_MASK ((1ull << PT_VARIANT_GFP_SHIFT) - 1)
 /* kmem_cache_alloc before Linux 6.0 passes no cache, only the object size:
  * such sites are told apart by size, and carry no cache name. */
 #define PT_VARIANT_SIZED_CACHE (1ull << 63)

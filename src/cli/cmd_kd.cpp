@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <variant>
 
 #include "cli/commands.h"
 #include "cli/kd_parse.h"
@@ -33,9 +34,6 @@
 namespace pooltag::cli {
 
 static_assert(kd::kHitTagBytes == PT_TAG_LEN, "db shows pt_tag_selector.tag");
-static_assert(static_cast<int>(model::Pool::Slab) == 0 && static_cast<int>(model::Pool::Percpu) == 1 &&
-                  static_cast<int>(model::Pool::Vmalloc) == 2 && static_cast<int>(model::Pool::Page) == 3,
-              "!poolfind PoolType numbers are model::Pool values");
 
 namespace {
 
@@ -46,25 +44,6 @@ void on_break_in(int) { g_break_in = 1; }
 // poolhittag map's value (struct pt_tag_selector). BPF map values have no
 // address user space may know, and the offset is the same on every run.
 constexpr uint64_t kHitTagOffset = offsetof(pt_tag_selector, tag);
-
-constexpr const char *kHelp =
-    "pooltag kd commands (numbers are hex, as in WinDbg; 0n10 is decimal):\n"
-    "  .reload                      reload kernel symbols (kallsyms, modules) and the tag file\n"
-    "  !poolused [Flags [TagString]] the tags' usage; Flags 1 verbose (per site), 2 sort by slab bytes,\n"
-    "                               4 sort by the bytes of all pools, none: sort by tag; * ? in TagString\n"
-    "  ed nt!poolhittag VALUE       set the hit tag: ' cbA' (little-endian literal: tag \"Abc \"), a tag name,\n"
-    "                               or 0 to clear\n"
-    "  db nt!poolhittag [L n]       dump the hit-tag variable's bytes (dd: as dwords)\n"
-    "  g                            go: wait for the next alloc or free of the hit tag and break (Ctrl-C breaks in)\n"
-    "  kb [n]                       the stack of the last hit\n"
-    "  !poolfind TagString [PoolType] the outstanding allocations of a tag; PoolType 0 slab, 1 percpu,\n"
-    "                               2 vmalloc, 3 page (default: every pool)\n"
-    "  !pool Address                the tracked allocation containing Address\n"
-    "pooltag's own extension:\n"
-    "  !leaks [Duration]            tags ranked by sustained growth (pooltag leaks): from the recording\n"
-    "                               (pooltag record's default file), or watched live for Duration (60s)\n"
-    "  ? or .help                   this list\n"
-    "  q                            quit (also Ctrl-D)\n";
 
 class KdSession {
  public:
@@ -79,28 +58,14 @@ class KdSession {
 
   bool quitting() const { return quit_; }
 
-  Status run(const kd::Command &c) {
-    switch (c.verb) {
-      case kd::Verb::Nothing: return Ok{};
-      case kd::Verb::Quit: quit_ = true; return Ok{};
-      case kd::Verb::Help: fmt::print("{}", kHelp); return Ok{};
-      case kd::Verb::Reload: return reload();
-      case kd::Verb::PoolUsed: return pool_used(c);
-      case kd::Verb::EditHitTag: return edit(c);
-      case kd::Verb::Display: return display(c);
-      case kd::Verb::Go: return go();
-      case kd::Verb::Backtrace: return backtrace(c);
-      case kd::Verb::PoolFind: return pool_find(c);
-      case kd::Verb::Pool: return pool(c);
-      case kd::Verb::Leaks: return leaks(c);
-    }
-    return Ok{};
+  Status run(const kd::Command &command) {
+    return std::visit([this](const auto &c) { return execute(c); }, command);
   }
 
  private:
   const Reader &r() const { return *reader_; }
 
-  Status reload() {
+  Status execute(const kd::Reload &) {
     if (auto st = open(); !st) return st;
     const auto &syms = r().symbols();
     fmt::print("Loading Kernel Symbols: {} functions, vmlinux and {} modules\n", syms.all().size(),
@@ -110,7 +75,7 @@ class KdSession {
     return Ok{};
   }
 
-  Status pool_used(const kd::Command &c) {
+  Status execute(const kd::PoolUsed &c) {
     auto snapshot = r().state().snapshot();
     if (!snapshot) return snapshot.error();
     std::vector<std::string> include;
@@ -147,13 +112,13 @@ class KdSession {
     return Ok{};
   }
 
-  Status edit(const kd::Command &c) {
+  Status execute(const kd::EditHitTag &c) {
     std::vector<std::string> patterns;
     if (!c.tag.empty()) patterns.push_back(c.tag);
     return set_hit_tag(r(), patterns, 0);
   }
 
-  Status display(const kd::Command &c) {
+  Status execute(const kd::Display &c) {
     auto sel = r().state().read_selector(kernel::PinnedState::Selector::HitTag);
     if (!sel) return sel.error();
     std::vector<uint8_t> bytes(sel->tag, sel->tag + c.count * c.unit);
@@ -172,7 +137,7 @@ class KdSession {
     return Ok{};
   }
 
-  Status go() {
+  Status execute(const kd::Go &) {
     auto sel = r().state().read_selector(kernel::PinnedState::Selector::HitTag);
     if (!sel) return sel.error();
     if (!sel->active)
@@ -205,12 +170,12 @@ class KdSession {
     return Ok{};
   }
 
-  Status backtrace(const kd::Command &c) {
+  Status execute(const kd::Backtrace &c) {
     if (!last_hit_) return Error{"no hit yet: g runs until the next hit of nt!poolhittag", kExitUsage};
     std::string text = views::render_kb(last_hit_->stack, r().symbolizer());
-    if (c.count != 0) {  // the header and the first n frames
+    if (c.frames != 0) {  // the header and the first n frames
       size_t pos = 0;
-      for (uint64_t lines = 0; lines <= c.count && pos != std::string::npos; ++lines) {
+      for (uint64_t lines = 0; lines <= c.frames && pos != std::string::npos; ++lines) {
         pos = text.find('\n', pos);
         if (pos != std::string::npos) ++pos;
       }
@@ -220,9 +185,8 @@ class KdSession {
     return Ok{};
   }
 
-  Status pool_find(const kd::Command &c) {
-    std::optional<model::Pool> pool;
-    if (c.pool_type >= 0) pool = static_cast<model::Pool>(c.pool_type);
+  Status execute(const kd::PoolFind &c) {
+    const std::optional<model::Pool> &pool = c.pool;
     auto found = find_allocations(r(), c.tag, pool, 0);
     if (!found) return found.error();
     std::string where = pool ? fmt::format("pool {}", model::pool_name(*pool)) : "every pool";
@@ -235,13 +199,13 @@ class KdSession {
     return Ok{};
   }
 
-  Status pool(const kd::Command &c) {
+  Status execute(const kd::PoolAt &c) {
     auto found = print_pool(r(), c.address, stdout);
     if (!found) return found.error();
     return Ok{};
   }
 
-  Status leaks(const kd::Command &c) {
+  Status execute(const kd::Leaks &c) {
     LeaksQuery query;
     query.db = default_recording_path();
     query.tags = tags_;
@@ -256,6 +220,16 @@ class KdSession {
     auto ranking = rank_leaks(ctx_, query, [] { return g_break_in != 0; });
     if (!ranking) return ranking.error();
     fmt::print("{}", views::render_leaks_text(ranking->report, views::LeaksViewOptions{20, ranking->source}));
+    return Ok{};
+  }
+
+  Status execute(const kd::Nothing &) { return Ok{}; }
+  Status execute(const kd::Quit &) {
+    quit_ = true;
+    return Ok{};
+  }
+  Status execute(const kd::Help &) {
+    fmt::print("{}", kd::help_text());
     return Ok{};
   }
 

@@ -16,6 +16,7 @@
 #include "kernel/control.h"
 #include "kernel/features.h"
 #include "kernel/pinned_state.h"
+#include "kernel/system.h"
 #include "symbols/code_symbolizer.h"
 #include "views/mon_model.h"
 #include "views/mon_screen.h"
@@ -171,7 +172,7 @@ Result<int> run_mon(const MonArgs &args, Context &ctx) {
   if (!syms) return syms.error();
   SiteSymbolizer symbolizer(*syms);
   kernel::KernelSnapshotSource source(std::move(*state));
-  views::FileMemInfoSource meminfo;
+  kernel::FileMemInfoSource meminfo;
   views::MonModel mon(source, meminfo, symbolizer, tags ? &*tags : nullptr, *options);
 
   if (!args.batch && !args.json) {

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "cli/reader.h"
 #include "common/wildcard.h"
 #include "kernel/control.h"
@@ -27,6 +28,7 @@ struct UsedArgs {
   size_t top = 0;
   bool reverse = false;
   bool json = false;
+  bool wide = false;
 };
 
 Result<model::Snapshot> take_snapshot(const UsedArgs &args, Context &ctx) {
@@ -62,6 +64,9 @@ Runner add_used(CLI::App &app, Context &ctx) {
   cmd->add_option("--tags", args->tags_file, "Tag file (pooltag.txt format: TAG - OWNER - Description)");
   cmd->add_option("-n,--top", args->top, "Show only the first N tags");
   cmd->add_flag("-r,--reverse", args->reverse, "Reverse the sort order");
+  cmd->add_flag("--wide", args->wide,
+                "Every tracked pool and every column, numbers exact, however wide: by default the table fits the "
+                "terminal (or $COLUMNS) and leaves out pools without counts");
   cmd->add_flag("--json", args->json, "Print JSON: one object per tag and pool, the totals and the loss counters");
   cmd->add_option("--replay", args->replay_file,
                   "Read a recorded event stream instead of the kernel (see docs/replay.md)");
@@ -95,6 +100,8 @@ Runner add_used(CLI::App &app, Context &ctx) {
     vopts.sort_pool = pool;
     vopts.grouping = std::string(model::grouping_name(*grouping));
     vopts.max_rows = args->top;
+    vopts.wide = args->wide;
+    vopts.width = output_width();
     if (args->json)
       fmt::print("{}\n", views::used_json(table, *snapshot, vopts).dump());
     else

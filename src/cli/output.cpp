@@ -1,6 +1,11 @@
 #include "cli/output.h"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -40,6 +45,21 @@ bool json_requested(int argc, const char *const *argv) {
     if (arg == "--json") return true;
   }
   return false;
+}
+
+size_t output_width(size_t terminal_columns, const char *columns_env) {
+  if (terminal_columns != 0) return terminal_columns;
+  if (columns_env == nullptr) return 0;
+  size_t n = 0;
+  std::string_view s(columns_env);
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  return ec == std::errc() && end == s.data() + s.size() ? n : 0;
+}
+
+size_t output_width() {
+  winsize ws{};
+  size_t terminal = isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+  return output_width(terminal, std::getenv("COLUMNS"));
 }
 
 }  // namespace pooltag::cli

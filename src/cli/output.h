@@ -4,6 +4,7 @@
 // Commands return their errors (Result); main hands them here.
 #pragma once
 
+#include <cstddef>
 #include <cstdio>
 #include <string>
 
@@ -32,5 +33,13 @@ void print_warning(const Error &error);
 // main uses it when the command line itself is wrong, before any
 // subcommand has parsed its own --json flag.
 bool json_requested(int argc, const char *const *argv);
+
+// The width a table fits its text to (`used`): the terminal's when
+// standard output is one, else $COLUMNS when it is a positive number, else
+// 0: no limit, so a pipe or a file gets the whole table as it is.
+size_t output_width();
+// The choice itself: `terminal_columns` is the terminal's width (0: not a
+// terminal), `columns_env` $COLUMNS (null: unset).
+size_t output_width(size_t terminal_columns, const char *columns_env);
 
 }  // namespace pooltag::cli

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "kernel/pinned_state.h"
+#include "kernel/system.h"
 #include "model/tag_table.h"
 #include "record/store.h"
 #include "views/stack_view.h"
@@ -33,9 +34,9 @@ Result<std::unique_ptr<LiveSampler>> LiveSampler::create(const Context &ctx, con
 Result<record::Sample> LiveSampler::take() {
   record::Sample sample;
   sample.time_ns = ctx_.system->realtime_ns();
-  auto meminfo = record::read_meminfo("/proc/meminfo");
+  auto meminfo = kernel::FileMemInfoSource().read();
   if (!meminfo) return meminfo.error();
-  sample.meminfo = *meminfo;
+  sample.meminfo = record::Meminfo::of(*meminfo);
   auto state = kernel::PinnedState::open(ctx_.pin_dir);
   if (!state) {
     if (state.error().exit_code == kExitNotEnabled) return sample;

@@ -1,6 +1,8 @@
 #include "common/text.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 namespace pooltag {
 
@@ -12,6 +14,14 @@ std::string printable(std::string_view text) {
   }
   if (text.size() > 80) out += "...";
   return out;
+}
+
+Result<std::string> read_text_file(const std::string &path, const std::string &what) {
+  std::ifstream in(path);
+  if (!in) return error_from_errno("cannot read " + (what.empty() ? path : what + " " + path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace pooltag

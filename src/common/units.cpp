@@ -14,7 +14,7 @@ namespace pooltag {
 
 namespace {
 
-Result<double> parse_number(std::string_view text, std::string_view what) {
+Result<double> parse_decimal(std::string_view text, std::string_view what) {
   std::string s(text);
   if (s.empty()) return Error{fmt::format("empty {}", what), kExitUsage};
   char *end = nullptr;
@@ -45,7 +45,7 @@ Result<uint64_t> parse_duration_ns(std::string_view text) {
       break;
     }
   }
-  auto v = parse_number(number, "duration");
+  auto v = parse_decimal(number, "duration");
   if (!v) return Error{fmt::format("bad duration '{}' (examples: 500ms, 2s, 5m, 1h)", printable(text)), kExitUsage};
   double ns = *v * scale;
   if (ns > 1.8e19) return Error{fmt::format("duration '{}' is too large", printable(text)), kExitUsage};
@@ -115,13 +115,39 @@ std::string format_local_time(uint64_t realtime_ns, const char *format) {
   return buf;
 }
 
-Result<uint64_t> parse_address(std::string_view typed) {
-  std::string text(typed);
-  if (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0) text = text.substr(2);
-  text.erase(std::remove(text.begin(), text.end(), '`'), text.end());  // WinDbg's ffff8881`00001000
+Result<uint64_t> parse_number(std::string_view text) {
+  std::string s;
+  for (char ch : text)
+    if (ch != '`') s += ch;
+  unsigned base = 16;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    s = s.substr(2);
+  } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'n' || s[1] == 'N')) {
+    s = s.substr(2);
+    base = 10;
+  }
+  if (s.empty()) return Error{"not a number", kExitUsage};
   uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, 16);
-  if (text.empty() || ec != std::errc() || p != text.data() + text.size())
+  for (char ch : s) {
+    unsigned d;
+    if (ch >= '0' && ch <= '9')
+      d = static_cast<unsigned>(ch - '0');
+    else if (ch >= 'a' && ch <= 'f')
+      d = static_cast<unsigned>(ch - 'a' + 10);
+    else if (ch >= 'A' && ch <= 'F')
+      d = static_cast<unsigned>(ch - 'A' + 10);
+    else
+      return Error{"not a number", kExitUsage};
+    if (d >= base) return Error{"not a number", kExitUsage};
+    if (v > (UINT64_MAX - d) / base) return Error{"Overflow", kExitUsage};
+    v = v * base + d;
+  }
+  return v;
+}
+
+Result<uint64_t> parse_address(std::string_view typed) {
+  auto v = parse_number(typed);
+  if (!v)
     return Error{fmt::format("bad address '{}' (hex, e.g. ffff888100001000)", printable(typed)), kExitUsage};
   return v;
 }

@@ -28,8 +28,13 @@ std::string format_count(uint64_t n);
 // "1000", "64K", "1M": counts with an optional K/M/G multiplier (1024-based).
 Result<uint64_t> parse_size(std::string_view text);
 
-// A kernel address as typed: hex with or without 0x, WinDbg's backtick
-// allowed (ffff8881`00001000). Usage errors.
+// A number in WinDbg syntax: hex by default, 0x hex, 0n decimal, `
+// separators (ffff8881`00001000). Usage errors: "not a number",
+// "Overflow". pooltag kd's numbers, and what parse_address reads.
+Result<uint64_t> parse_number(std::string_view text);
+
+// A kernel address as typed: a number as parse_number reads it (hex with
+// or without 0x, WinDbg's backtick allowed). Usage errors that name it.
 Result<uint64_t> parse_address(std::string_view text);
 
 }  // namespace pooltag

@@ -19,6 +19,22 @@
 
 namespace pooltag::kernel {
 
+// Where the pinned maps meet the model, the numbers of bpf/pooltag.h and
+// of model/snapshot.h must agree.
+static_assert(static_cast<int>(model::Pool::Slab) == PT_POOL_SLAB &&
+                  static_cast<int>(model::Pool::Percpu) == PT_POOL_PERCPU &&
+                  static_cast<int>(model::Pool::Vmalloc) == PT_POOL_VMALLOC &&
+                  static_cast<int>(model::Pool::Page) == PT_POOL_PAGE && model::kPoolCount == PT_POOL_COUNT,
+              "pt_site.pool and pt_state.pools_mask are read as model::Pool values");
+// A kmalloc site's variant: size class | gfp bits << PT_VARIANT_GFP_SHIFT,
+// apart from the sized-cache mark (kmalloc_cache_name below takes it apart).
+static_assert(((uint64_t{PT_GFP_ACCOUNT | PT_GFP_RECLAIMABLE} << PT_VARIANT_GFP_SHIFT) &
+               (PT_VARIANT_SIZE_MASK | PT_VARIANT_SIZED_CACHE)) == 0,
+              "the gfp bits of a kmalloc variant overlap its size class or the sized-cache mark");
+static_assert(((uint64_t{PT_GFP_ACCOUNT | PT_GFP_RECLAIMABLE} << PT_VARIANT_GFP_SHIFT) >> PT_VARIANT_GFP_SHIFT) ==
+                  (PT_GFP_ACCOUNT | PT_GFP_RECLAIMABLE),
+              "the gfp bits of a kmalloc variant fit in 64 bits");
+
 namespace {
 
 size_t page_round(size_t bytes) {
@@ -31,7 +47,7 @@ int possible_cpus() { return std::max(libbpf_num_possible_cpus(), 1); }
 std::string kmalloc_cache_name(uint64_t variant) {
   // The kmalloc program stores bytes_alloc | (gfp bits << 32), see
   // bpf/pooltag.bpf.c; SLUB's largest kmalloc cache is 2 pages.
-  uint64_t size = variant & 0xffffffffu;
+  uint64_t size = variant & PT_VARIANT_SIZE_MASK;
   if (variant & PT_VARIANT_SIZED_CACHE) return fmt::format("cache-{}", size);  // kmem_cache_alloc before 6.0
   uint64_t gfp = (variant & ~PT_VARIANT_SIZED_CACHE) >> PT_VARIANT_GFP_SHIFT;
   if (size > 8192) return "kmalloc-large";

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "common/text.h"
+
 namespace pooltag::kernel {
 
 namespace {
@@ -69,6 +71,12 @@ std::vector<std::string> LinuxSystem::missing_capabilities() const {
 std::string default_pin_dir() {
   if (const char *env = std::getenv("POOLTAG_PIN_DIR"); env != nullptr && *env != '\0') return env;
   return "/sys/fs/bpf/pooltag";
+}
+
+Result<model::MemInfo> FileMemInfoSource::read() {
+  auto text = read_text_file(path_);
+  if (!text) return text.error();
+  return model::parse_meminfo(*text);
 }
 
 }  // namespace pooltag::kernel

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "model/meminfo.h"
 
 namespace pooltag::kernel {
 
@@ -33,6 +34,16 @@ class LinuxSystem : public SystemAccess {
   Status ensure_bpffs(const std::string &dir) override;
   uint64_t realtime_ns() const override;
   std::vector<std::string> missing_capabilities() const override;
+};
+
+// Reads /proc/meminfo (or another file in its format).
+class FileMemInfoSource : public model::MemInfoSource {
+ public:
+  explicit FileMemInfoSource(std::string path = "/proc/meminfo") : path_(std::move(path)) {}
+  Result<model::MemInfo> read() override;
+
+ private:
+  std::string path_;
 };
 
 // The pin directory: --pin-dir, else $POOLTAG_PIN_DIR, else /sys/fs/bpf/pooltag.

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "common/text.h"
 #include "common/wildcard.h"
@@ -47,12 +45,7 @@ std::string_view trim(std::string_view s) {
 Result<TagFile> TagFile::parse(std::string_view text, std::string_view source) {
   TagFile out;
   int line_no = 0;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
+  for (std::string_view line : Lines(text)) {
     ++line_no;
     std::string_view body = trim(line);
     if (body.empty() || body.front() == '#' || body.substr(0, 2) == "//" || body.front() == ';') continue;
@@ -89,11 +82,9 @@ Result<TagFile> TagFile::parse(std::string_view text, std::string_view source) {
 }
 
 Result<TagFile> TagFile::load(const std::string &path) {
-  std::ifstream in(path);
-  if (!in) return error_from_errno("cannot read tag file " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse(ss.str(), path);
+  auto text = read_text_file(path, "tag file");
+  if (!text) return text.error();
+  return parse(*text, path);
 }
 
 const TagFileEntry *TagFile::match(std::string_view function, std::string_view module) const {

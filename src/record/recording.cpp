@@ -1,38 +1,6 @@
 #include "record/recording.h"
 
-#include <fstream>
-#include <sstream>
-
 namespace pooltag::record {
-
-Meminfo parse_meminfo(std::string_view text) {
-  Meminfo m;
-  const std::pair<std::string_view, uint64_t *> fields[] = {
-      {"Slab:", &m.slab}, {"SUnreclaim:", &m.sunreclaim}, {"Percpu:", &m.percpu}, {"VmallocUsed:", &m.vmalloc_used}};
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    for (const auto &[name, out] : fields) {
-      if (line.substr(0, name.size()) != name) continue;
-      std::istringstream in{std::string(line.substr(name.size()))};
-      uint64_t value = 0;
-      std::string unit;
-      if (in >> value) *out = (in >> unit && unit == "kB") ? value * 1024 : value;
-    }
-  }
-  return m;
-}
-
-Result<Meminfo> read_meminfo(const std::string &path) {
-  std::ifstream in(path);
-  if (!in) return error_from_errno("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_meminfo(text.str());
-}
 
 std::vector<TagValue> tag_values(const model::TagTable &table) {
   std::vector<TagValue> out;

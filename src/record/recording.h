@@ -13,22 +13,23 @@
 #include <vector>
 
 #include "common/result.h"
+#include "model/meminfo.h"
 #include "model/snapshot.h"
 #include "model/tag_table.h"
 
 namespace pooltag::record {
 
-// The kernel's own totals from /proc/meminfo, in bytes.
+// The kernel's own totals from /proc/meminfo (model/meminfo.h), in bytes,
+// as a recording keeps them: a field the kernel lacks is 0.
 struct Meminfo {
   uint64_t slab = 0;
   uint64_t sunreclaim = 0;
   uint64_t percpu = 0;
   uint64_t vmalloc_used = 0;
+  static Meminfo of(const model::MemInfo &m) {
+    return {m.slab.value_or(0), m.sunreclaim.value_or(0), m.percpu.value_or(0), m.vmalloc_used.value_or(0)};
+  }
 };
-// Parses /proc/meminfo's text ("Slab:  123456 kB"); a field it lacks is 0.
-Meminfo parse_meminfo(std::string_view text);
-// Reads and parses the file (/proc/meminfo, or a test's copy).
-Result<Meminfo> read_meminfo(const std::string &path);
 
 // A tagging session: one `pooltag enable`, read with one grouping. Counts
 // of two sessions start from different zeros: nothing subtracts them.

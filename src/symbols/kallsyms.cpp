@@ -4,19 +4,13 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <set>
-#include <sstream>
+
+#include "common/text.h"
 
 namespace pooltag::symbols {
 
-Result<std::string> FileKallsymsSource::read() const {
-  std::ifstream in(path_);
-  if (!in) return error_from_errno("cannot read " + path_);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+Result<std::string> FileKallsymsSource::read() const { return read_text_file(path_); }
 
 std::string_view ResolvedAddress::module_name() const {
   return symbol == nullptr || symbol->module.empty() ? std::string_view("vmlinux")
@@ -26,13 +20,7 @@ std::string_view ResolvedAddress::module_name() const {
 Result<KernelSymbols> KernelSymbols::parse(std::string_view text) {
   KernelSymbols out;
   bool any_nonzero = false;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-
+  for (std::string_view line : Lines(text)) {
     // "ffffffff81000000 T _text" or "ffffffffc0002000 t foo\t[mod]"
     size_t sp1 = line.find(' ');
     if (sp1 == std::string_view::npos || sp1 + 3 > line.size()) continue;

@@ -5,6 +5,11 @@
 // kernel. mon_screen.cpp draws what render() returns and feeds keys back;
 // the batch and JSON outputs print the same rows.
 //
+// Its files: mon_columns.h (rows, cells and column layout: pure functions),
+// mon_model.cpp (snapshots, changes, sorting, the cursor), mon_keys.cpp
+// (the key table, from which the help screen and the footer's hints are
+// made), mon_render.cpp (the screen, --batch text, --json, the detail).
+//
 //   MonModel mon(source, meminfo, symbols, tag_file, options);
 //   if (auto st = mon.refresh(); !st) ...;    // one snapshot, deltas
 //   mon.set_viewport(80, 24);
@@ -23,39 +28,23 @@
 #include <vector>
 
 #include "common/result.h"
+#include "model/meminfo.h"
 #include "model/snapshot.h"
 #include "model/tag_table.h"
 #include "model/tagging.h"
+#include "views/mon_columns.h"
 
 namespace pooltag::views {
-
-// The kernel's own totals from /proc/meminfo, in bytes; absent fields (an
-// older kernel has no Percpu) stay empty.
-struct MemInfo {
-  std::optional<uint64_t> slab, sunreclaim, percpu, vmalloc_used, mem_available;
-};
-MemInfo parse_meminfo(std::string_view text);
-
-class MemInfoSource {
- public:
-  virtual ~MemInfoSource() = default;
-  virtual Result<MemInfo> read() = 0;
-};
-
-// Reads /proc/meminfo (or another file in its format).
-class FileMemInfoSource : public MemInfoSource {
- public:
-  explicit FileMemInfoSource(std::string path = "/proc/meminfo") : path_(std::move(path)) {}
-  Result<MemInfo> read() override;
-
- private:
-  std::string path_;
-};
 
 // Sort keys of mon: PoolMon's, plus bytes per allocation.
 enum class MonSort { Tag, Allocs, Frees, Diff, Bytes, PerAlloc };
 std::optional<MonSort> parse_mon_sort(std::string_view text);  // tag allocs frees diff bytes per-alloc
 std::string_view mon_sort_name(MonSort sort);
+// The tag table's order for a mon sort (per-alloc: by bytes), for JSON and
+// the table under the rows.
+model::SortKey table_sort_key(MonSort sort);
+// A refresh interval as the header and messages show it: "2s", "0.2s".
+std::string interval_text(uint64_t ns);
 
 // Keys that are not characters (curses' KEY_* are mapped to these).
 enum MonKey : int {
@@ -69,44 +58,6 @@ enum MonKey : int {
   kKeyEscape,
   kKeyBackspace,
 };
-
-// One row: a tag in one pool type.
-struct MonRow {
-  std::string tag;
-  std::string owner;
-  std::string description;
-  model::Pool pool = model::Pool::Slab;
-  model::Counts counts;
-  // Change since the previous refresh (zero on the first one).
-  int64_t d_allocs = 0, d_frees = 0, d_bytes = 0, d_per_alloc = 0;
-  bool total = false;  // the TOTAL row
-
-  int64_t per_alloc() const;  // Bytes / Diff, as PoolMon: the size of what is outstanding
-  int64_t d_diff() const { return d_allocs - d_frees; }
-  bool changed() const { return d_allocs != 0 || d_frees != 0 || d_bytes != 0; }
-};
-
-// Columns, in display order.
-enum class Column { Tag, Type, Allocs, AllocsDelta, Frees, FreesDelta, Diff, Bytes, BytesDelta, PerAlloc, Owner };
-inline constexpr size_t kColumnCount = 11;
-std::string_view column_title(Column c, size_t width);
-
-struct ColumnLayout {
-  Column column;
-  size_t width;
-};
-// The columns that fit in `width` and their widths. `longest_tag` lets the
-// Tag column take what the tags need (up to 32) when there is room.
-std::vector<ColumnLayout> layout_columns(size_t width, size_t longest_tag);
-
-// Cell formatting. Numbers are exact when they fit, else scaled (counts by
-// 1000: k M G T; bytes by 1024: K M G T); a delta is "+N" or "-N", blank
-// when zero; a cell never exceeds its width.
-std::string count_cell(int64_t value, size_t width);
-std::string bytes_cell(int64_t value, size_t width);
-std::string delta_cell(int64_t delta, size_t width, bool bytes);
-std::string type_cell(model::Pool pool, size_t width);  // "vmalloc", or "vmal" when narrow
-std::string cell(const MonRow &row, Column column, size_t width);
 
 // A line of the screen and how to draw it.
 enum LineStyle : uint8_t {
@@ -158,7 +109,7 @@ class MonModel {
   enum class Action { None, Redraw, Refresh, Quit };
 
   // `symbols` and `tags` (may be null) must outlive the model.
-  MonModel(model::SnapshotSource &source, MemInfoSource &meminfo, const model::CodeSymbolizer &symbols,
+  MonModel(model::SnapshotSource &source, model::MemInfoSource &meminfo, const model::CodeSymbolizer &symbols,
            const model::TagFile *tags, MonOptions options);
 
   // Takes a snapshot and computes rows and their changes. On error the old
@@ -196,6 +147,20 @@ class MonModel {
 
   void set_detail(DetailView view) { detail_view_ = std::move(view); }
 
+  // One line of the key table of the table screen: the keys as the help
+  // screen names them, the key codes key() takes for them, what they do
+  // (given the key, for bindings of several keys), the help line, and the
+  // footer's hint ("" for none). The help screen and the footer are made
+  // from this table, so a key is defined once.
+  struct KeyBinding {
+    std::string_view names;
+    std::vector<int> keys;
+    Action (*action)(MonModel &mon, int key);
+    std::string_view help;
+    std::string_view hint;
+  };
+  static const std::vector<KeyBinding> &key_table();
+
  private:
   enum class Mode { Table, IncludePrompt, ExcludePrompt, Help, Detail };
 
@@ -207,15 +172,17 @@ class MonModel {
   const model::SiteTagger &tagger();
   std::vector<std::string> header_lines(size_t width) const;
   std::vector<ScreenLine> table_lines(size_t width, size_t first, size_t count, bool with_selection) const;
-  std::string row_text(const MonRow &row, const std::vector<ColumnLayout> &cols) const;
   std::vector<ColumnLayout> columns(size_t width) const;
   std::string footer() const;
   Action table_key(int key);
   Action prompt_key(int key);
+  Action detail_key(int key);
+  Action move_key(int key);
+  Action change_interval(int key);
   std::vector<std::string> detail_lines() const;
 
   model::SnapshotSource &source_;
-  MemInfoSource &meminfo_source_;
+  model::MemInfoSource &meminfo_source_;
   const model::CodeSymbolizer &symbols_;
   const model::TagFile *tags_;
   MonOptions options_;
@@ -223,7 +190,7 @@ class MonModel {
 
   model::Snapshot current_, previous_;
   bool have_current_ = false, have_previous_ = false;
-  MemInfo meminfo_;
+  model::MemInfo meminfo_;
   model::TagTable table_;  // the current snapshot with the filters, for JSON
   std::vector<MonRow> rows_;
   size_t refreshes_ = 0;
@@ -240,7 +207,10 @@ class MonModel {
   size_t width_ = 80, height_ = 24;
 };
 
-// The help screen: one line per key.
+// The help screen: a line per binding of the key table, then what the
+// columns mean.
 std::vector<std::string> mon_help_lines();
+// The footer's key hints, from the key table: "q:quit h:help t/a/f/d/b/m:sort ...".
+std::string mon_key_hints();
 
 }  // namespace pooltag::views

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/units.h"
+#include "views/cells.h"
 
 namespace pooltag::views {
 
@@ -37,16 +38,6 @@ std::string local_time(uint64_t realtime_ns) {
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
   return buf;
-}
-
-constexpr size_t kNumWidth = 9;
-constexpr size_t kBytesWidth = 11;
-constexpr size_t kPoolWidth = 3 * (kNumWidth + 1) + kBytesWidth + 2;
-
-std::string pool_cells(const Counts &c) {
-  return fmt::format("{:>{}} {:>{}} {:>{}} {:>{}}  ", c.allocs, kNumWidth, c.frees, kNumWidth,
-                     bounded(std::to_string(c.diff()), c.upper_bound()), kNumWidth,
-                     bounded(std::to_string(c.bytes()), c.upper_bound()), kBytesWidth);
 }
 
 }  // namespace
@@ -113,15 +104,116 @@ nlohmann::json losses_json(const model::Losses &l) {
           {"hit_drops", l.hit_drops},           {"bulk_unseen", l.bulk_unseen}};
 }
 
+namespace {
+
+// A pool's columns: Allocs Frees Diff Bytes (or only Diff Bytes), then two
+// spaces before the next pool.
+struct UsedLayout {
+  std::vector<Pool> pools;
+  size_t tag = 6;
+  bool allocs_frees = true;
+  size_t count = 9, bytes = 11;
+  bool fitted = false;      // cells scale numbers that do not fit their column
+  size_t owner = SIZE_MAX;  // the Owner column's width, 0 for none
+
+  size_t pool_width() const { return (allocs_frees ? 2 * (count + 1) : 0) + count + 1 + bytes + 2; }
+  size_t table_width() const { return tag + 1 + pools.size() * pool_width(); }
+};
+
+// The narrowest Owner column worth showing.
+constexpr size_t kMinOwner = 8;
+
+// The pools of the table: those of options.pools with any count (all of
+// them when --wide, or when none has any), in model order.
+std::vector<Pool> shown_pools(const model::TagTable &table, const UsedViewOptions &options) {
+  std::vector<Pool> tracked, with_data;
+  model::TagRow total = table.totals();
+  for (Pool p : model::kAllPools) {
+    if (!options.pools.has(p)) continue;
+    tracked.push_back(p);
+    if (!total.pool(p).empty()) with_data.push_back(p);
+  }
+  return options.wide || with_data.empty() ? tracked : with_data;
+}
+
+// Fits the table in options.width: first the Allocs and Frees columns go
+// (Diff and Bytes are what shows a leak), then the tag narrows to 16, then
+// the numbers narrow to 7 (scaled when they do not fit), then the tag to 8.
+// The Owner column takes what is left, or goes.
+UsedLayout layout_used(const model::TagTable &table, const UsedViewOptions &options) {
+  UsedLayout l;
+  l.pools = shown_pools(table, options);
+  for (const auto &r : table.rows()) l.tag = std::max(l.tag, r.tag.size());
+  l.tag = std::min<size_t>(l.tag, 32);
+  if (!options.show_owner) l.owner = 0;
+  if (options.wide || options.width == 0) return l;
+  l.fitted = true;
+  const size_t w = options.width;
+  if (l.table_width() > w) l.allocs_frees = false;
+  if (l.table_width() > w) l.tag = std::min<size_t>(l.tag, 16);
+  if (l.table_width() > w) l.count = l.bytes = 7;
+  while (l.table_width() > w && l.tag > 8) --l.tag;
+  if (l.owner != 0) {
+    size_t left = w > l.table_width() ? w - l.table_width() : 0;
+    l.owner = left >= kMinOwner ? left : 0;
+  }
+  return l;
+}
+
+std::string number(int64_t value, size_t width, bool bytes, bool upper_bound, bool fitted) {
+  if (fitted) return bounded_cell(bytes ? bytes_cell : count_cell, value, width, upper_bound);
+  return bounded(std::to_string(value), upper_bound);  // exact, as wide as it is
+}
+
+std::string pool_cells(const Counts &c, const UsedLayout &l) {
+  std::string out;
+  if (l.allocs_frees)
+    out += align(number(static_cast<int64_t>(c.allocs), l.count, false, false, l.fitted), l.count, false) + " " +
+           align(number(static_cast<int64_t>(c.frees), l.count, false, false, l.fitted), l.count, false) + " ";
+  out += align(number(c.diff(), l.count, false, c.upper_bound(), l.fitted), l.count, false) + " ";
+  out += align(number(c.bytes(), l.bytes, true, c.upper_bound(), l.fitted), l.bytes, false) + "  ";
+  return out;
+}
+
+std::string pool_titles(const UsedLayout &l) {
+  std::string out;
+  if (l.allocs_frees) out += align("Allocs", l.count, false) + " " + align("Frees", l.count, false) + " ";
+  return out + align("Diff", l.count, false) + " " + align("Bytes", l.bytes, false) + "  ";
+}
+
+std::string rtrim(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+// Prose under the table, wrapped at spaces to `width` (0: one line); the
+// first line starts with `first`, the others with `rest`.
+std::string wrap(std::string_view text, size_t width, std::string_view first, std::string_view rest) {
+  if (width == 0) return std::string(first) + std::string(text) + "\n";
+  std::string out, line(first);
+  bool empty = true;
+  for (std::string_view words = text; !words.empty();) {
+    size_t end = std::min(words.find(' '), words.size());
+    std::string_view word = words.substr(0, end);
+    words.remove_prefix(std::min(end + 1, words.size()));
+    if (!empty && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = rest;
+      empty = true;
+    }
+    if (!empty) line += ' ';
+    line += word;
+    empty = false;
+  }
+  return out + line + "\n";
+}
+
+}  // namespace
+
 std::string render_used_text(const model::TagTable &table, const model::Snapshot &snapshot,
                              const UsedViewOptions &options) {
-  std::vector<Pool> pools;
-  for (Pool p : model::kAllPools)
-    if (options.pools.has(p)) pools.push_back(p);
-
-  size_t tag_width = 6;
-  for (const auto &r : table.rows()) tag_width = std::max(tag_width, r.tag.size());
-  tag_width = std::min<size_t>(tag_width, 32);
+  const UsedLayout l = layout_used(table, options);
+  const size_t width = l.fitted ? options.width : 0;
 
   std::string out;
   if (snapshot.enabled_since_ns != 0) {
@@ -134,50 +226,47 @@ std::string render_used_text(const model::TagTable &table, const model::Snapshot
                        snapshot.sample_every);
   out += sort_description(options.sort, options.sort_pool) + "\n\n";
   out += "Pool Used:\n";
-  std::string line = fmt::format("{:<{}} ", "", tag_width);
-  for (Pool p : pools) {
+  std::string line = fmt::format("{:<{}} ", "", l.tag);
+  for (Pool p : l.pools) {
     std::string name(model::pool_name(p));
     name[0] = static_cast<char>(std::toupper(name[0]));
-    size_t pad = kPoolWidth > name.size() ? (kPoolWidth - name.size()) / 2 : 0;
-    line += fmt::format("{:<{}}", std::string(pad, ' ') + name, kPoolWidth);
+    size_t pad = l.pool_width() > name.size() ? (l.pool_width() - name.size()) / 2 : 0;
+    line += fmt::format("{:<{}}", std::string(pad, ' ') + name, l.pool_width());
   }
-  out += line + "\n";
-  line = fmt::format("{:<{}} ", "Tag", tag_width);
-  for (size_t i = 0; i < pools.size(); ++i)
-    line += fmt::format("{:>{}} {:>{}} {:>{}} {:>{}}  ", "Allocs", kNumWidth, "Frees", kNumWidth, "Diff", kNumWidth,
-                        "Bytes", kBytesWidth);
-  if (options.show_owner) line += "Owner";
+  out += (l.fitted ? rtrim(line) : line) + "\n";
+  line = fmt::format("{:<{}} ", "Tag", l.tag);
+  for (size_t i = 0; i < l.pools.size(); ++i) line += pool_titles(l);
+  if (l.owner != 0) line += "Owner";
   out += line + "\n";
 
+  auto owner_of = [&](const model::TagRow &r) {
+    std::string owner = r.owner;
+    if (!r.description.empty()) owner += (owner.empty() ? "" : " - ") + r.description;
+    return l.owner == SIZE_MAX ? owner : clip(owner, l.owner);
+  };
   size_t shown = 0, bounded_rows = 0;
   for (const auto &r : table.rows()) {
     if (options.max_rows != 0 && shown++ >= options.max_rows) break;
-    line = fmt::format("{:<{}} ", clip(r.tag, tag_width), tag_width);
+    line = fmt::format("{:<{}} ", clip(r.tag, l.tag), l.tag);
     bool any_bound = false;
-    for (Pool p : pools) {
-      line += pool_cells(r.pool(p));
+    for (Pool p : l.pools) {
+      line += pool_cells(r.pool(p), l);
       any_bound |= r.pool(p).upper_bound();
     }
     bounded_rows += any_bound;
-    if (options.show_owner) {
-      std::string owner = r.owner;
-      if (!r.description.empty()) owner += (owner.empty() ? "" : " - ") + r.description;
-      line += owner;
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
+    if (l.owner != 0) line += owner_of(r);
+    out += rtrim(std::move(line)) + "\n";
   }
   model::TagRow total = table.totals();
-  line = fmt::format("{:<{}} ", "TOTAL", tag_width);
-  for (Pool p : pools) line += pool_cells(total.pool(p));
-  while (!line.empty() && line.back() == ' ') line.pop_back();
-  out += line + "\n";
-  if (bounded_rows) out += "\n" + upper_bound_note(bounded_rows, snapshot.bulk_paths) + "\n";
+  line = fmt::format("{:<{}} ", "TOTAL", l.tag);
+  for (Pool p : l.pools) line += pool_cells(total.pool(p), l);
+  out += rtrim(std::move(line)) + "\n";
+  if (bounded_rows) out += "\n" + wrap(upper_bound_note(bounded_rows, snapshot.bulk_paths), width, "", "  ");
 
   auto losses = loss_lines(snapshot.losses);
   if (!losses.empty()) {
     out += "\nLosses (see docs/engine.md#losses):\n";
-    for (const auto &l : losses) out += "  " + l + "\n";
+    for (const auto &loss : losses) out += wrap(loss, width, "  ", "    ");
   }
   return out;
 }

@@ -1,5 +1,6 @@
-// The !poolused view: a tag table as text (columns per pool type, a TOTAL
-// row, the loss counters) or as JSON. Reads the model only.
+// `pooltag used`'s view: a tag table as text (columns per pool type, a
+// TOTAL row, the loss counters), fitted to a width, or as JSON. Reads the
+// model only. (kd's !poolused keeps WinDbg's layout: kd_view.h.)
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -13,12 +14,20 @@
 namespace pooltag::views {
 
 struct UsedViewOptions {
-  model::PoolSet pools;               // pool columns to show
+  // Pools to show: JSON shows all of them; the text those of them with
+  // any count (every one when none has any, or when `wide`).
+  model::PoolSet pools;
   model::SortKey sort = model::SortKey::Bytes;
   std::optional<model::Pool> sort_pool;
   std::string grouping = "caller";
   size_t max_rows = 0;                // 0 = all
   bool show_owner = true;
+  // Text: the columns to fit in (the terminal's). The Allocs and Frees
+  // columns go first, then tags and numbers narrow (numbers scaled when
+  // they do not fit), then the Owner column goes; the prose under the
+  // table is wrapped. 0 = no limit: every column, numbers exact.
+  size_t width = 0;
+  bool wide = false;  // text: every pool and column, numbers exact, whatever the width
 };
 
 // "Sorting by Bytes (slab)" etc.

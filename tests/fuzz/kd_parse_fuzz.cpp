@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <variant>
 
 #include "cli/kd_parse.h"
 
@@ -14,8 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (const auto &text : split_commands(line)) {
     auto c = parse_command(text);
     if (c.ok()) {
-      if (c->verb == Verb::Display && (c->count == 0 || c->count * c->unit > kHitTagBytes)) std::abort();
-      if (c->verb == Verb::EditHitTag && c->tag.size() > kMaxTagText) std::abort();
+      if (auto *d = std::get_if<Display>(&*c); d && (d->count == 0 || d->count * d->unit > kHitTagBytes)) std::abort();
+      if (auto *e = std::get_if<EditHitTag>(&*c); e && e->tag.size() > kMaxTagText) std::abort();
       continue;
     }
     const std::string &m = c.error().message;

@@ -45,6 +45,7 @@ CaseRun run_case(const std::string &dir, std::vector<std::string> args) {
   pid_t pid = fork();
   if (pid == 0) {
     if (chdir(dir.c_str()) != 0) _exit(126);
+    unsetenv("COLUMNS");  // the expected text is a pipe's: no width limit
     dup2(fds[1], 1);
     dup2(fds[1], 2);
     close(fds[0]);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <variant>
 
 using namespace pooltag::cli::kd;
 
@@ -16,6 +17,21 @@ Command ok(std::string_view text) {
   return c.ok() ? *c : Command{};
 }
 
+// The command of verb T that `text` parses to (a default T, after failing
+// the test, when it parses to another).
+template <class T>
+T as(std::string_view text) {
+  Command c = ok(text);
+  const T *t = std::get_if<T>(&c);
+  EXPECT_NE(t, nullptr) << text << " parsed to another verb (index " << c.index() << ")";
+  return t ? *t : T{};
+}
+
+template <class T>
+bool is(std::string_view text) {
+  return std::holds_alternative<T>(ok(text));
+}
+
 std::string error_of(std::string_view text) {
   auto c = parse_command(text);
   EXPECT_FALSE(c.ok()) << text << " parsed";
@@ -25,49 +41,40 @@ std::string error_of(std::string_view text) {
 }  // namespace
 
 TEST(KdParse, TheSeedsCommandsAsWritten) {
-  EXPECT_EQ(ok(".reload").verb, Verb::Reload);
-  auto used = ok("!poolused 4");
-  EXPECT_EQ(used.verb, Verb::PoolUsed);
-  EXPECT_EQ(used.flags, kPoolUsedSortAll);
-  auto ed = ok("ed nt!poolhittag ' cbA'");
-  EXPECT_EQ(ed.verb, Verb::EditHitTag);
-  EXPECT_EQ(ed.tag, "Abc ");
-  auto db = ok("db nt!poolhittag L4");
-  EXPECT_EQ(db.verb, Verb::Display);
+  EXPECT_TRUE(is<Reload>(".reload"));
+  EXPECT_EQ(as<PoolUsed>("!poolused 4").flags, kPoolUsedSortAll);
+  EXPECT_EQ(as<EditHitTag>("ed nt!poolhittag ' cbA'").tag, "Abc ");
+  auto db = as<Display>("db nt!poolhittag L4");
   EXPECT_EQ(db.unit, 1u);
   EXPECT_EQ(db.count, 4u);
-  EXPECT_EQ(ok("g").verb, Verb::Go);
-  EXPECT_EQ(ok("kb").verb, Verb::Backtrace);
-  auto clear = ok("ed nt!poolhittag 0");
-  EXPECT_EQ(clear.verb, Verb::EditHitTag);
-  EXPECT_EQ(clear.tag, "");
-  auto find = ok("!poolfind Abc");
-  EXPECT_EQ(find.verb, Verb::PoolFind);
+  EXPECT_TRUE(is<Go>("g"));
+  EXPECT_EQ(as<Backtrace>("kb").frames, 0u);
+  EXPECT_EQ(as<EditHitTag>("ed nt!poolhittag 0").tag, "");
+  auto find = as<PoolFind>("!poolfind Abc");
   EXPECT_EQ(find.tag, "Abc");
-  EXPECT_EQ(find.pool_type, -1);
+  EXPECT_EQ(find.pool, std::nullopt);
 }
 
 TEST(KdParse, NamesAreCaseInsensitiveAndTrimmed) {
-  EXPECT_EQ(ok("  G  ").verb, Verb::Go);
-  EXPECT_EQ(ok("KB").verb, Verb::Backtrace);
-  EXPECT_EQ(ok("ED NT!PoolHitTag do_eventfd").tag, "do_eventfd");
-  EXPECT_EQ(ok("db PoolHitTag").count, kHitTagBytes);
-  EXPECT_EQ(ok("!PoolUsed").verb, Verb::PoolUsed);
-  EXPECT_EQ(ok("").verb, Verb::Nothing);
-  EXPECT_EQ(ok("?").verb, Verb::Help);
-  EXPECT_EQ(ok(".help").verb, Verb::Help);
-  EXPECT_EQ(ok("q").verb, Verb::Quit);
-  EXPECT_EQ(ok(".reload /f").verb, Verb::Reload);
+  EXPECT_TRUE(is<Go>("  G  "));
+  EXPECT_TRUE(is<Backtrace>("KB"));
+  EXPECT_EQ(as<EditHitTag>("ED NT!PoolHitTag do_eventfd").tag, "do_eventfd");
+  EXPECT_EQ(as<Display>("db PoolHitTag").count, kHitTagBytes);
+  EXPECT_TRUE(is<PoolUsed>("!PoolUsed"));
+  EXPECT_TRUE(is<Nothing>(""));
+  EXPECT_TRUE(is<Help>("?"));
+  EXPECT_TRUE(is<Help>(".help"));
+  EXPECT_TRUE(is<Quit>("q"));
+  EXPECT_TRUE(is<Reload>(".reload /f"));
 }
 
 TEST(KdParse, PoolUsedFlags) {
-  EXPECT_EQ(ok("!poolused").flags, 0u);
-  EXPECT_EQ(ok("!poolused 1").flags, kPoolUsedVerbose);
-  EXPECT_EQ(ok("!poolused 3").flags, kPoolUsedVerbose | kPoolUsedSortSlab);
-  EXPECT_EQ(ok("!poolused 0x5").flags, kPoolUsedVerbose | kPoolUsedSortAll);
-  auto c = ok("!poolused 4 do_*");
-  EXPECT_EQ(c.tag, "do_*");
-  EXPECT_EQ(ok("!poolused 2 'Abc '").tag, "Abc ");
+  EXPECT_EQ(as<PoolUsed>("!poolused").flags, 0u);
+  EXPECT_EQ(as<PoolUsed>("!poolused 1").flags, kPoolUsedVerbose);
+  EXPECT_EQ(as<PoolUsed>("!poolused 3").flags, kPoolUsedVerbose | kPoolUsedSortSlab);
+  EXPECT_EQ(as<PoolUsed>("!poolused 0x5").flags, kPoolUsedVerbose | kPoolUsedSortAll);
+  EXPECT_EQ(as<PoolUsed>("!poolused 4 do_*").tag, "do_*");
+  EXPECT_EQ(as<PoolUsed>("!poolused 2 'Abc '").tag, "Abc ");
   EXPECT_NE(error_of("!poolused 6").find("0x2 and 0x4"), std::string::npos);
   EXPECT_NE(error_of("!poolused 8").find("session pool"), std::string::npos);
   EXPECT_NE(error_of("!poolused 10").find("unknown Flags"), std::string::npos);
@@ -107,14 +114,14 @@ TEST(KdParse, EditAndDisplayOnlyTheHitTag) {
 }
 
 TEST(KdParse, DisplayLengths) {
-  EXPECT_EQ(ok("db nt!poolhittag l4").count, 4u);
-  EXPECT_EQ(ok("db nt!poolhittag L 4").count, 4u);
-  EXPECT_EQ(ok("db nt!poolhittag L10").count, 16u);  // radix 16, as WinDbg
-  EXPECT_EQ(ok("db nt!poolhittag L0n10").count, 10u);
-  auto dd = ok("dd nt!poolhittag L2");
+  EXPECT_EQ(as<Display>("db nt!poolhittag l4").count, 4u);
+  EXPECT_EQ(as<Display>("db nt!poolhittag L 4").count, 4u);
+  EXPECT_EQ(as<Display>("db nt!poolhittag L10").count, 16u);  // radix 16, as WinDbg
+  EXPECT_EQ(as<Display>("db nt!poolhittag L0n10").count, 10u);
+  auto dd = as<Display>("dd nt!poolhittag L2");
   EXPECT_EQ(dd.unit, 4u);
   EXPECT_EQ(dd.count, 2u);
-  EXPECT_EQ(ok("dd nt!poolhittag").count, kHitTagBytes / 4);
+  EXPECT_EQ(as<Display>("dd nt!poolhittag").count, kHitTagBytes / 4);
   EXPECT_NE(error_of("db nt!poolhittag L41").find("Range error"), std::string::npos);
   EXPECT_NE(error_of("dd nt!poolhittag L11").find("Range error"), std::string::npos);
   EXPECT_NE(error_of("db nt!poolhittag L0").find("at least 1"), std::string::npos);
@@ -125,22 +132,23 @@ TEST(KdParse, DisplayLengths) {
 }
 
 TEST(KdParse, PoolFindAndPool) {
-  EXPECT_EQ(ok("!poolfind do_eventfd 0").pool_type, 0);
-  EXPECT_EQ(ok("!poolfind do_eventfd 2").pool_type, 2);
-  EXPECT_EQ(ok("!poolfind do_eventfd vmalloc").pool_type, 2);
-  EXPECT_EQ(ok("!poolfind 'Abc '").tag, "Abc ");
+  EXPECT_EQ(as<PoolFind>("!poolfind do_eventfd 0").pool, pooltag::model::Pool::Slab);
+  EXPECT_EQ(as<PoolFind>("!poolfind do_eventfd 2").pool, pooltag::model::Pool::Vmalloc);
+  EXPECT_EQ(as<PoolFind>("!poolfind do_eventfd vmalloc").pool, pooltag::model::Pool::Vmalloc);
+  EXPECT_EQ(as<PoolFind>("!poolfind do_eventfd PerCPU").pool, pooltag::model::Pool::Percpu);
+  EXPECT_EQ(as<PoolFind>("!poolfind 'Abc '").tag, "Abc ");
   EXPECT_NE(error_of("!poolfind").find("missing TagString"), std::string::npos);
   EXPECT_NE(error_of("!poolfind x 4").find("bad PoolType"), std::string::npos);
   EXPECT_NE(error_of("!poolfind x 1 2").find("unexpected"), std::string::npos);
-  EXPECT_EQ(ok("!pool ffff8881`00001000").address, 0xffff888100001000ull);
-  EXPECT_EQ(ok("!pool 0xffff888100001000").address, 0xffff888100001000ull);
+  EXPECT_EQ(as<PoolAt>("!pool ffff8881`00001000").address, 0xffff888100001000ull);
+  EXPECT_EQ(as<PoolAt>("!pool 0xffff888100001000").address, 0xffff888100001000ull);
   EXPECT_NE(error_of("!pool").find("missing Address"), std::string::npos);
   EXPECT_NE(error_of("!pool xyz").find("bad Address"), std::string::npos);
   EXPECT_NE(error_of("!pool 1ffff888100001000").find("Overflow"), std::string::npos);
 }
 
 TEST(KdParse, OtherArgumentsAndUnknownCommands) {
-  EXPECT_EQ(ok("kb 3").count, 3u);
+  EXPECT_EQ(as<Backtrace>("kb 3").frames, 3u);
   EXPECT_NE(error_of("kb 0").find("frame count"), std::string::npos);
   EXPECT_NE(error_of("g nt!foo").find("no address"), std::string::npos);
   EXPECT_NE(error_of("? 1+2").find("not evaluated"), std::string::npos);
@@ -169,7 +177,7 @@ TEST(KdParse, SplitsAtSemicolonsOutsideQuotes) {
   EXPECT_EQ(v[2], "ed nt!poolhittag ' c;A'");
   EXPECT_EQ(v[3], "db nt!poolhittag L4");
   EXPECT_EQ(v[4], "g");
-  EXPECT_EQ(ok(v[2]).tag, "A;c ");
+  EXPECT_EQ(as<EditHitTag>(v[2]).tag, "A;c ");
   EXPECT_TRUE(split_commands("  ;  ; ").empty());
   EXPECT_EQ(split_commands("ed nt!poolhittag 'ab; g").size(), 1u);  // unterminated: one command
 }
@@ -209,12 +217,23 @@ TEST(KdParse, RandomInputGivesOneLineErrorsOrCommands) {
 }
 
 TEST(KdParse, LeaksIsPooltagsOwnExtension) {
-  auto recorded = ok("!leaks");
-  EXPECT_EQ(recorded.verb, Verb::Leaks);
-  EXPECT_EQ(recorded.duration, "");
-  auto watched = ok("!LEAKS 60s");
-  EXPECT_EQ(watched.verb, Verb::Leaks);
-  EXPECT_EQ(watched.duration, "60s");
+  EXPECT_EQ(as<Leaks>("!leaks").duration, "");
+  EXPECT_EQ(as<Leaks>("!LEAKS 60s").duration, "60s");
   EXPECT_NE(error_of("!leaks soon").find("bad Duration"), std::string::npos);
   EXPECT_NE(error_of("!leaks 60s 2").find("unexpected '2'"), std::string::npos);
+}
+
+// `?` is made from the verb table: every verb that is typed is listed, in
+// WinDbg's column layout.
+TEST(KdParse, HelpIsMadeFromTheVerbTable) {
+  std::string help = help_text();
+  EXPECT_EQ(help.rfind("pooltag kd commands (numbers are hex, as in WinDbg; 0n10 is decimal):\n", 0), 0u);
+  for (auto usage : {".reload", "!poolused [Flags [TagString]]", "ed nt!poolhittag VALUE", "db nt!poolhittag [L n]",
+                     "g  ", "kb [n]", "!poolfind TagString [PoolType]", "!pool Address", "!leaks [Duration]",
+                     "? or .help", "q  "})
+    EXPECT_NE(help.find("\n  " + std::string(usage)), std::string::npos) << usage;
+  EXPECT_NE(help.find("\n  .reload                      reload kernel symbols"), std::string::npos) << help;
+  EXPECT_NE(help.find("\n                               4 sort by the bytes of all pools"), std::string::npos) << help;
+  EXPECT_LT(help.find("!pool Address"), help.find("pooltag's own extension:\n  !leaks"));
+  for (char ch : help) EXPECT_TRUE(ch == '\n' || static_cast<unsigned char>(ch) >= 0x20);
 }

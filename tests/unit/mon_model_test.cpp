@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <deque>
+#include <set>
 
 #include "fakes.h"
 #include "views/used_view.h"
@@ -94,9 +95,9 @@ TEST(MonCells, NoCellIsWiderThanItsColumn) {
   row.counts.allocs = 987654321012ull;
   row.counts.frees = 3;
   row.counts.alloc_bytes = 987654321012ull * 4096;
-  row.d_allocs = -987654321;
-  row.d_frees = 123456789;
-  row.d_bytes = -40000000000ll;
+  row.change.allocs = -987654321;
+  row.change.frees = 123456789;
+  row.change.bytes = -40000000000ll;
   row.pool = Pool::Vmalloc;
   for (size_t c = 0; c < kColumnCount; ++c)
     for (size_t w = 4; w < 14; ++w)
@@ -136,18 +137,6 @@ TEST(MonCells, OwnerCarriesTheTagFileDescription) {
   row.description = "connection tracking";
   EXPECT_EQ(cell(row, Column::Owner, 40), "nf_conntrack - connection tracking");
   EXPECT_EQ(cell(row, Column::Owner, 10), "nf_conntr~");
-}
-
-TEST(MonMemInfo, ParsesTheFieldsInBytes) {
-  MemInfo m = parse_meminfo(
-      "MemTotal:       32768000 kB\nMemAvailable:   22000000 kB\nSlab:             106000 kB\n"
-      "SUnreclaim:        26000 kB\nVmallocUsed:      135000 kB\nPercpu:             6400 kB\n");
-  EXPECT_EQ(m.mem_available, 22000000ull * 1024);
-  EXPECT_EQ(m.slab, 106000ull * 1024);
-  EXPECT_EQ(m.sunreclaim, 26000ull * 1024);
-  EXPECT_EQ(m.vmalloc_used, 135000ull * 1024);
-  EXPECT_EQ(m.percpu, 6400ull * 1024);
-  EXPECT_FALSE(parse_meminfo("Slab: 1 kB\n").percpu.has_value()) << "an absent field stays absent";
 }
 
 // ---- layout --------------------------------------------------------------
@@ -310,8 +299,8 @@ TEST_F(MonModelTest, SortByChangeFollowsTheDeltas) {
   m.key('(');
   EXPECT_TRUE(m.options().by_change);
   EXPECT_EQ(tags().front(), "do_eventfd") << "by change in bytes";
-  EXPECT_EQ(m.rows().front().d_bytes, 30 * 64);
-  EXPECT_EQ(m.rows().front().d_allocs, 30);
+  EXPECT_EQ(m.rows().front().change.bytes, 30 * 64);
+  EXPECT_EQ(m.rows().front().change.allocs, 30);
   m.key('a');
   EXPECT_EQ(tags().front(), "do_eventfd");
   m.key('a');
@@ -349,7 +338,7 @@ TEST_F(MonModelTest, ATagThatAppearsIsAllChange) {
   ASSERT_TRUE(m.refresh().ok());
   for (const auto &r : m.rows())
     if (r.tag == "vmalloc_user_of_memory") {
-      EXPECT_EQ(r.d_bytes, 3 * 8192);
+      EXPECT_EQ(r.change.bytes, 3 * 8192);
     }
 }
 
@@ -684,4 +673,30 @@ TEST_F(MonModelTest, UpperBoundsAreMarkedAndSaidOnceAboveTheTable) {
   EXPECT_THAT(m.render_report(120), HasSubstr("\u2264 1 row's Diff and Bytes are upper bounds"));
   auto json = m.report_json();
   for (const auto &t : json["tags"]) EXPECT_EQ(t["upper_bound"].get<bool>(), t["tag"] == "alloc_pipe_info");
+}
+
+// ---- the key table ---------------------------------------------------------
+
+TEST(MonKeys, TheHelpScreenAndTheFooterAreMadeFromTheKeyTable) {
+  auto help = mon_help_lines();
+  std::string text;
+  for (const auto &l : help) text += l + "\n";
+  std::set<int> seen;
+  for (const auto &b : MonModel::key_table()) {
+    EXPECT_THAT(text, HasSubstr(std::string(b.names))) << "every binding has its help line";
+    EXPECT_THAT(text, HasSubstr(std::string(b.help)));
+    for (int k : b.keys) EXPECT_TRUE(seen.insert(k).second) << "key " << k << " bound twice";
+  }
+  EXPECT_EQ(mon_key_hints(), "q:quit h:help t/a/f/d/b/m:sort (:by change p:pool /:filter c:group Enter:sites")
+      << "docs/mon.md shows this footer";
+}
+
+TEST_F(MonModelTest, EveryKeyOfTheTableDoesSomething) {
+  source.push(base());
+  for (const auto &b : MonModel::key_table())
+    for (int k : b.keys) {
+      auto &m = mon();
+      ASSERT_TRUE(m.refresh().ok());
+      EXPECT_NE(m.key(k), MonModel::Action::None) << "key " << k << " (" << b.names << ")";
+    }
 }

@@ -40,3 +40,12 @@ TEST(Output, JsonIsRequestedByAJsonArgumentBeforeDoubleDash) {
   EXPECT_FALSE(cli::json_requested(3, without));
   EXPECT_FALSE(cli::json_requested(4, after_dashes));
 }
+
+TEST(OutputWidth, TheTerminalsElseColumnsElseNoLimit) {
+  EXPECT_EQ(cli::output_width(100, "80"), 100u) << "a terminal says its width";
+  EXPECT_EQ(cli::output_width(0, "132"), 132u);
+  EXPECT_EQ(cli::output_width(0, nullptr), 0u) << "a pipe gets the whole table";
+  EXPECT_EQ(cli::output_width(0, ""), 0u);
+  EXPECT_EQ(cli::output_width(0, "wide"), 0u);
+  EXPECT_EQ(cli::output_width(0, "80x"), 0u);
+}

@@ -74,4 +74,7 @@ TEST(Units, ParsesAddressesAsTyped) {
   EXPECT_FALSE(parse_address("-1").ok());
   EXPECT_FALSE(parse_address("10000000000000000").ok());
   EXPECT_EQ(parse_address("xyz").error().exit_code, kExitUsage);
+  EXPECT_EQ(*parse_address("0n4096"), 4096u) << "kd's numbers: one parser";
+  EXPECT_EQ(parse_address("1ffff888100001000").error().message,
+            "bad address '1ffff888100001000' (hex, e.g. ffff888100001000)");
 }
