@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/recording_source.h"
 #include "common/units.h"
+#include "record/store.h"
 #include "views/report_html.h"
 
 namespace pooltag::cli {
@@ -34,7 +35,7 @@ Result<int> run_report(const ReportArgs &args, Context &ctx) {
   if (std::filesystem::equivalent(db, args.output, ec))
     return Error{fmt::format("-o {}: that is the recording itself", args.output), kExitUsage};
 
-  auto recording = read_recording(db);
+  auto recording = record::read_recording(db);
   if (!recording) return recording.error();
   auto leaks = analysis::find_leaks(*recording, options);
   std::string html = views::render_report_html(*recording, leaks, views::ReportOptions{db, ctx.system->realtime_ns()});
