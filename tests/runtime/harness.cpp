@@ -213,6 +213,13 @@ size_t kmalloc_size(size_t size) {
   return 0;
 }
 
+void write_hostile_tag_file(const std::string &path) {
+  std::ofstream out(path);
+  out << "# tags that need escaping (docs/reliability.md)\n"
+      << kHostilePipeTag << " - alloc_pipe_info - " << kHostileDescription << "\n"
+      << "Ev\"fd</script> - do_eventfd - a \\ b & c\n";
+}
+
 namespace {
 
 // The fields of /proc/PID/stat after the command's closing parenthesis
