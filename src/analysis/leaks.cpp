@@ -5,6 +5,7 @@
 #include <map>
 
 #include "analysis/trend.h"
+#include "common/units.h"
 
 namespace pooltag::analysis {
 
@@ -76,7 +77,7 @@ void judge(TagSeries &s, const record::Recording &rec, const LeakOptions &option
   // growth within the last session: the first and last of it
   const int last_session = bytes.back().block;
   auto first_of_last = std::find_if(bytes.begin(), bytes.end(), [&](const Point &p) { return p.block == last_session; });
-  t.growth_bytes = static_cast<int64_t>(bytes.back().y - first_of_last->y);
+  t.growth_bytes = saturate_i64(bytes.back().y - first_of_last->y);
 
   // The recent part: the last third of the time of its last session.
   const double session_span = bytes.back().t - first_of_last->t;
@@ -141,7 +142,7 @@ LeakReport find_leaks(const record::Recording &rec, const LeakOptions &options) 
       record::TagCounts &c = s.at[p.instant];
       c.allocs += p.counts.allocs;
       c.frees += p.counts.frees;
-      c.bytes += p.counts.bytes;
+      c.bytes = add_saturating(c.bytes, p.counts.bytes);
       c.implicit_frees += p.counts.implicit_frees;
     }
   }

@@ -13,6 +13,7 @@
 #include "cli/recording_source.h"
 #include "common/units.h"
 #include "kernel/control.h"
+#include "record/store.h"
 #include "views/leaks_view.h"
 
 namespace pooltag::cli {
@@ -21,7 +22,7 @@ Result<LeakRanking> rank_leaks(Context &ctx, const LeaksQuery &query, const std:
   LeakRanking ranking;
   record::Recording recording;
   if (query.watch_ns == 0) {
-    auto read = read_recording(query.db);
+    auto read = record::read_recording(query.db);
     if (!read) return read.error();
     recording = std::move(*read);
     ranking.source = "recording " + query.db;

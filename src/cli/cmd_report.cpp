@@ -3,14 +3,18 @@
 // place, so a reader never sees half a report.
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "analysis/leaks.h"
 #include "cli/commands.h"
 #include "cli/recording_source.h"
 #include "common/units.h"
+#include "record/store.h"
 #include "views/report_html.h"
 
 namespace pooltag::cli {
@@ -34,24 +38,33 @@ Result<int> run_report(const ReportArgs &args, Context &ctx) {
   if (std::filesystem::equivalent(db, args.output, ec))
     return Error{fmt::format("-o {}: that is the recording itself", args.output), kExitUsage};
 
-  auto recording = read_recording(db);
+  auto recording = record::read_recording(db);
   if (!recording) return recording.error();
   auto leaks = analysis::find_leaks(*recording, options);
   std::string html = views::render_report_html(*recording, leaks, views::ReportOptions{db, ctx.system->realtime_ns()});
 
-  const std::string temp = args.output + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) return error_from_errno("cannot write " + temp);
-    out << html;
-    out.close();
-    if (!out) return error_from_errno("cannot write " + temp);
-  }
-  if (std::rename(temp.c_str(), args.output.c_str()) != 0) {
-    Error e = error_from_errno("cannot write " + args.output);
+  // A new file of its own beside the output (mkstemp: never one planted
+  // there), 0644 whatever the umask: others read the report, none write it.
+  std::string temp = args.output + ".XXXXXX";
+  int fd = mkstemp(temp.data());
+  if (fd < 0) return error_from_errno("cannot write " + args.output);
+  auto fail = [&](const std::string &what) {
+    Error e = error_from_errno("cannot write " + what);
+    if (fd >= 0) close(fd);
     std::remove(temp.c_str());
     return e;
+  };
+  if (fchmod(fd, 0644) != 0) return fail(temp);
+  for (size_t done = 0; done < html.size();) {
+    ssize_t n = write(fd, html.data() + done, html.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail(temp);
+    done += static_cast<size_t>(n);
   }
+  int closed = close(fd);
+  fd = -1;
+  if (closed != 0) return fail(temp);
+  if (std::rename(temp.c_str(), args.output.c_str()) != 0) return fail(args.output);
   return kExitOk;
 }
 

@@ -1,6 +1,5 @@
 #include "cli/recording_source.h"
 
-#include <fmt/format.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -10,7 +9,6 @@
 #include "kernel/pinned_state.h"
 #include "kernel/system.h"
 #include "model/tag_table.h"
-#include "record/store.h"
 #include "views/stack_view.h"
 
 namespace pooltag::cli {
@@ -99,16 +97,6 @@ Result<record::Recording> watch(LiveSampler &sampler, uint64_t duration_ns, uint
     progress(i * interval_ns);
   }
   return builder.take();
-}
-
-Result<record::Recording> read_recording(const std::string &path, size_t max_instants) {
-  auto store = record::Store::open_read(path);
-  if (!store) return store.error();
-  auto recording = (*store)->load(max_instants);
-  if (!recording) return recording.error();
-  if (recording->samples_recorded == 0)
-    return Error{fmt::format("{}: the recording is empty: pooltag record has not finished an interval", path)};
-  return recording;
 }
 
 }  // namespace pooltag::cli

@@ -43,9 +43,4 @@ Result<record::Recording> watch(LiveSampler &sampler, uint64_t duration_ns, uint
                                 const std::function<bool()> &stop,
                                 const std::function<void(uint64_t elapsed_ns)> &progress);
 
-// Reads a recording for the analysis: an error (one line, exit 1) when it
-// is missing, not a pooltag recording, of a newer format, or has no
-// interval. Never changes the file.
-Result<record::Recording> read_recording(const std::string &path, size_t max_instants = 480);
-
 }  // namespace pooltag::cli

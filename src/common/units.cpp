@@ -75,6 +75,27 @@ std::string format_bytes_short(uint64_t bytes) {
   return v < 10 ? fmt::format("{:.1f}{}", v, kSuffix[i]) : fmt::format("{:.0f}{}", v, kSuffix[i]);
 }
 
+// The bounds are powers of two, exact as doubles; below them a rounded
+// double converts exactly.
+uint64_t saturate_u64(double x) {
+  if (!(x > 0)) return 0;  // NaN too
+  if (x >= 0x1p64) return UINT64_MAX;
+  return static_cast<uint64_t>(std::round(x));
+}
+
+int64_t saturate_i64(double x) {
+  if (std::isnan(x)) return 0;
+  if (x >= 0x1p63) return INT64_MAX;
+  if (x <= -0x1p63) return INT64_MIN;
+  return static_cast<int64_t>(std::round(x));
+}
+
+int64_t add_saturating(int64_t a, int64_t b) {
+  int64_t sum;
+  if (__builtin_add_overflow(a, b, &sum)) return b < 0 ? INT64_MIN : INT64_MAX;
+  return sum;
+}
+
 std::string format_count(uint64_t n) {
   std::string digits = fmt::format("{}", n);
   std::string out;

@@ -22,6 +22,14 @@ std::string format_local_time(uint64_t realtime_ns, const char *format = "%Y-%m-
 // 1536 -> "1.5K", 3145728 -> "3.0M": IEC multiples, for narrow columns.
 std::string format_bytes_short(uint64_t bytes);
 
+// An estimate as an integer, rounded and held to the type's range (NaN is
+// 0): slopes and projections of a hostile recording exceed any real size,
+// and a plain cast of such a double is undefined.
+uint64_t saturate_u64(double x);
+int64_t saturate_i64(double x);
+// a + b held to int64_t's range: byte counts summed over pools.
+int64_t add_saturating(int64_t a, int64_t b);
+
 // A count with thousands separators: 1234567 -> "1,234,567".
 std::string format_count(uint64_t n);
 

@@ -8,6 +8,8 @@
 #include <optional>
 #include <unordered_map>
 
+#include "common/text.h"
+
 namespace pooltag::record {
 
 namespace {
@@ -58,7 +60,9 @@ CREATE TABLE stacks(
 
 }  // namespace
 
-// A prepared statement, reset after each use.
+// A prepared statement, reset after each use. One that did not prepare (a
+// table or column the file lacks) fails each step; the database's error
+// says why.
 class Store::Statement {
  public:
   Statement(sqlite3 *db, const char *sql) : db_(db) {
@@ -79,7 +83,7 @@ class Store::Statement {
     return *this;
   }
   // SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return sqlite3_step(stmt_); }
+  int step() { return stmt_ ? sqlite3_step(stmt_) : SQLITE_ERROR; }
   int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
   bool null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   std::string text(int column) const {
@@ -87,6 +91,7 @@ class Store::Statement {
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
   }
   void reset() {
+    if (!stmt_) return;
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
   }
@@ -121,9 +126,11 @@ Store::~Store() {
 
 Error Store::error(const std::string &what) const {
   int code = sqlite3_errcode(db_);
+  // SQLite's message may quote the file's own schema: one line, no escapes
+  std::string message = printable(sqlite3_errmsg(db_));
   if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-    return Error{fmt::format("{}: not a pooltag recording, or a damaged one ({})", path_, sqlite3_errmsg(db_))};
-  return Error{fmt::format("{}: {}: {}", path_, what, sqlite3_errmsg(db_))};
+    return Error{fmt::format("{}: not a pooltag recording, or a damaged one ({})", path_, message)};
+  return Error{fmt::format("{}: {}: {}", path_, what, message)};
 }
 
 Store::Statement &Store::prepared(const char *sql) const {
@@ -367,7 +374,14 @@ Result<Recording> Store::load(size_t max_instants) const {
     int rc;
     while ((rc = read.step()) == SQLITE_ROW) {
       Recording::Instant in;
-      in.session = read.null(1) ? -1 : session_index.at(read.integer(1));
+      if (!read.null(1)) {
+        // nothing enforces the reference: a damaged or edited file may name none
+        auto session = session_index.find(read.integer(1));
+        if (session == session_index.end())
+          return Error{fmt::format("{}: a damaged recording: interval {} is of session {}, which it does not have",
+                                   path_, read.integer(0), read.integer(1))};
+        in.session = session->second;
+      }
       in.time_ns = static_cast<uint64_t>(read.integer(2));
       in.meminfo = Meminfo{static_cast<uint64_t>(read.integer(3)), static_cast<uint64_t>(read.integer(4)),
                            static_cast<uint64_t>(read.integer(5)), static_cast<uint64_t>(read.integer(6))};
@@ -520,6 +534,16 @@ Result<ThinResult> Store::thin(uint64_t now_ns, const std::vector<ThinTier> &tie
   if (result.removed > 0 && exec("VACUUM"))
     (void)exec("PRAGMA wal_checkpoint(TRUNCATE)");
   return result;
+}
+
+Result<Recording> read_recording(const std::string &path, size_t max_instants) {
+  auto store = Store::open_read(path);
+  if (!store) return store.error();
+  auto recording = (*store)->load(max_instants);
+  if (!recording) return recording.error();
+  if (recording->samples_recorded == 0)
+    return Error{fmt::format("{}: the recording is empty: pooltag record has not finished an interval", path)};
+  return recording;
 }
 
 }  // namespace pooltag::record

@@ -94,4 +94,10 @@ class Store {
   mutable std::map<const char *, std::unique_ptr<Statement>> statements_;  // by the literal's address
 };
 
+// Reads a recording for the analysis (leaks, report, kd's !leaks): an
+// error (one line, exit 1) when it is missing, not a pooltag recording,
+// damaged, of a newer format, or has no interval. Never changes the file.
+// Fuzzed with hostile files (tests/fuzz/recording_fuzz.cpp).
+Result<Recording> read_recording(const std::string &path, size_t max_instants = 480);
+
 }  // namespace pooltag::record

@@ -17,7 +17,7 @@ std::string format_rate(double per_hour, bool bytes) {
   std::string sign = per_hour < 0 ? "-" : per_hour > 0 ? "+" : "";
   std::string number;
   if (bytes)
-    number = format_bytes_short(static_cast<uint64_t>(std::llround(magnitude)));
+    number = format_bytes_short(saturate_u64(magnitude));
   else if (magnitude >= 1e6)
     number = fmt::format("{:.1f}M", magnitude / 1e6);
   else if (magnitude >= 1e4)
@@ -52,7 +52,7 @@ std::string table(const std::vector<TagTrend> &rows, size_t max_rows, bool upper
         "{:<{}} {:<8} {:>10} {:>10} {:>7} {:>5.0f}% {:>11} {:>10} {:<14} {}", clip(r.tag, tag_width), tag_width,
         trend_name(r.trend), format_rate(r.bytes_per_hour, true), format_rate(r.objects_per_hour, false),
         p_text(r.p_value), 100 * r.fraction_growing, bounded(format_count(static_cast<uint64_t>(std::max<int64_t>(0, r.bytes))), upper_bounds),
-        format_bytes_short(static_cast<uint64_t>(std::max(0.0, r.projection_bytes_per_day))), clock_time(r.first_seen_ns),
+        format_bytes_short(saturate_u64(r.projection_bytes_per_day)), clock_time(r.first_seen_ns),
         owner);
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";

@@ -77,7 +77,7 @@ nlohmann::json chart_data(const record::Recording &rec, const std::vector<std::s
     std::vector<std::optional<int64_t>> sum(rec.instants.size());
     for (const auto &s : rec.series) {
       if (s.tag != tag) continue;
-      for (const auto &p : s.points) sum[p.instant] = sum[p.instant].value_or(0) + p.counts.bytes;
+      for (const auto &p : s.points) sum[p.instant] = add_saturating(sum[p.instant].value_or(0), p.counts.bytes);
     }
     nlohmann::json v = nlohmann::json::array();
     for (size_t i = 0; i < sum.size(); ++i) {
@@ -101,7 +101,7 @@ std::string suspects_table(const std::vector<analysis::TagTrend> &rows, bool bou
         html_escape(t.tag), trend_name(t.trend), trend_name(t.trend), html_escape(format_rate(t.bytes_per_hour, true)),
         html_escape(format_rate(t.objects_per_hour, false)), t.p_value, 100 * t.fraction_growing,
         bounded ? "&le;" : "", format_count(static_cast<uint64_t>(std::max<int64_t>(0, t.bytes))),
-        format_bytes_short(static_cast<uint64_t>(std::max(0.0, t.projection_bytes_per_day))),
+        format_bytes_short(saturate_u64(t.projection_bytes_per_day)),
         local_time(t.first_seen_ns), html_escape(t.owner), html_escape(t.description));
   }
   return out + "</tbody></table>\n";

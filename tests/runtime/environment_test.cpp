@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "harness.h"
 
@@ -168,4 +170,34 @@ TEST_F(Environment, EveryPinIsRootOnlyAndNothingIsWorldWritable) {
   EXPECT_EQ(r.out, "") << "pins open to others";
   r = run_command({"ls", dir_});
   EXPECT_GT(lines(r.out), 15u) << "the maps, the dump program and the links";
+}
+
+// Nothing pooltag creates is writable by others, whatever the umask it
+// runs under: the pins, the recording and its WAL files while record runs,
+// the report. Under umask 0 a file made with the usual 0666 would be.
+TEST_F(Environment, NothingItCreatesIsWorldWritableEvenUnderUmaskZero) {
+  char templ[] = "/tmp/pooltag-umask-test-XXXXXX";
+  ASSERT_NE(mkdtemp(templ), nullptr);
+  const std::string out = templ, db = out + "/rec.db";
+  auto world_writable = [&] {
+    auto r = run_command({"find", dir_, out, "-perm", "-o+w"});
+    return r.out + r.err;
+  };
+  const mode_t old = umask(0);  // the commands below inherit it
+  ASSERT_EQ(run_pooltag_at(dir_, {"enable"}).exit_code, 0);
+  {
+    Program recorder({POOLTAG_BINARY, "--pin-dir", dir_, "record", "-o", db, "--interval", "500ms", "--duration", "3s"});
+    EXPECT_TRUE(eventually([&] { return access((db + "-wal").c_str(), F_OK) == 0; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    EXPECT_EQ(world_writable(), "") << "while record runs";
+    EXPECT_EQ(recorder.wait(), 0);
+  }
+  auto report = run_pooltag_at(dir_, {"report", "--db", db, "-o", out + "/report.html", "--min-duration", "1s"});
+  umask(old);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(world_writable(), "");
+  struct stat st {};
+  ASSERT_EQ(stat((out + "/report.html").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u) << "a report others may read, not write";
+  run_command({"rm", "-rf", out});
 }

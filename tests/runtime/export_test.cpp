@@ -343,6 +343,46 @@ TEST_F(EnabledTagging, PromtoolAcceptsRealScrapes) {
   EXPECT_NE(om->body.find("# TYPE pooltag_allocations counter\n"), std::string::npos);
 }
 
+// Tag file names with quotes, <, >, & and a backslash in real scrapes: the
+// label values escaped as both exposition formats want (\" and \\; <, >
+// and & need nothing), nowhere raw, and promtool accepts the text format.
+TEST_F(EnabledTagging, ExportEscapesTagFileNames) {
+  TempDir dir;
+  const std::string tags = (dir.path / "hostile.tags").string();
+  write_hostile_tag_file(tags);
+  // both hostile tags have counts
+  Program pipes({program_path("leak_pipe"), "10"}), eventfds({program_path("leak_eventfd"), "10"});
+  for (auto *p : {&pipes, &eventfds}) {
+    ASSERT_EQ(p->read_line().rfind("started", 0), 0u);
+    p->send_line();
+    ASSERT_EQ(p->read_line().rfind("ready", 0), 0u);
+  }
+  Exporter exporter(test_pin_dir(), {"--tags", tags, "--top", "1000"});
+  ASSERT_NE(exporter.port(), 0);
+  const std::string pipe_label = R"(tag="<b>\"Pipe\" & 'x'\\",pool="slab"})";
+  const std::string eventfd_label = R"(tag="Ev\"fd</script>",pool="slab"})";
+  for (const std::string accept : {"", kOpenMetricsAccept}) {
+    SCOPED_TRACE(accept.empty() ? "text" : "OpenMetrics");
+    auto scrape = exporter.get(accept);
+    ASSERT_TRUE(scrape);
+    ASSERT_EQ(scrape->status, 200);
+    const std::string &body = scrape->body;
+    EXPECT_NE(body.find("pooltag_allocations_total{" + pipe_label), std::string::npos) << body.substr(0, 3000);
+    EXPECT_NE(body.find(eventfd_label), std::string::npos);
+    EXPECT_EQ(body.find(kHostilePipeTag), std::string::npos) << "the tag unescaped";
+    EXPECT_EQ(body.find(R"("Pipe" &)"), std::string::npos) << "its quotes unescaped";
+    if (!accept.empty()) continue;
+    std::ofstream(dir.path / "metrics.txt") << body;
+    auto checked = shell("promtool check metrics < " + (dir.path / "metrics.txt").string());
+    EXPECT_EQ(checked.exit_code, 0) << checked.out;
+    EXPECT_EQ(checked.out, "") << "promtool check metrics complained";
+  }
+  for (auto *p : {&pipes, &eventfds}) {
+    p->send_line();
+    EXPECT_EQ(p->read_line(), "closed");
+  }
+}
+
 TEST_F(EnabledTagging, ExportServesOthersWhileAClientSendsNothing) {
   Exporter exporter(test_pin_dir());
   ASSERT_NE(exporter.port(), 0);

@@ -242,3 +242,61 @@ TEST_F(Faults, StopTaskNeverStopsPooltagItself) {
   EXPECT_GT(own, 0) << "none of the hits was the watcher's own";
   EXPECT_EQ(hit.wait(), 0);
 }
+
+// --stop-task never stops a kernel thread. The user keys a test program
+// adds are freed after it exits by the keys' garbage collector, a kworker
+// (the process keyring goes, then each key, then its payload): frees of
+// the hit tag by a kernel thread. The program's own allocations come back
+// stopped, so stopping is on while the kworker's frees come. (The kernel
+// refuses to signal a kernel thread or global init itself; pooltag's guard
+// in pt_emit_hit is the second line, and `stopped` says what happened.)
+TEST_F(Faults, StopTaskNeverStopsKernelThreads) {
+  const size_t n = 3;
+  ASSERT_EQ(run_pooltag_at(dir_, {"enable"}).exit_code, 0);
+  Program hit({POOLTAG_BINARY, "--pin-dir", dir_, "hit", "user_preparse", "--stop-task", "--json", "--duration", "60s"});
+  ASSERT_TRUE(eventually([&] {
+    auto s = run_pooltag_at(dir_, {"status", "--json"});
+    return s.exit_code == 0 && nlohmann::json::parse(s.out)["hit_tag"] == "user_preparse";
+  }));
+  // every hit of a kernel thread is not stopped, whoever's key it frees
+  size_t kernel_hits = 0;
+  auto next_hit = [&]() -> nlohmann::json {
+    std::string line = hit.read_line(10000);
+    if (line.empty()) return nullptr;
+    auto event = nlohmann::json::parse(line);
+    if (kernel_thread(event["pid"].get<pid_t>()).value_or(false)) {
+      ++kernel_hits;
+      EXPECT_FALSE(event["stopped"].get<bool>()) << "a kernel thread stopped: " << line;
+    }
+    return event;
+  };
+
+  Program keys({program_path("leak_keys"), std::to_string(n)});
+  ASSERT_EQ(keys.read_line().rfind("started", 0), 0u);
+  keys.send_line();
+  std::set<uint64_t> payloads;
+  while (payloads.size() < n) {
+    auto event = next_hit();
+    ASSERT_FALSE(event.is_null()) << payloads.size() << " of " << n << " keys added: the program not stopped?";
+    if (event["pid"] != keys.pid()) continue;  // another task's key
+    EXPECT_EQ(event["event"], "alloc");
+    EXPECT_TRUE(event["stopped"].get<bool>()) << event.dump();
+    EXPECT_TRUE(eventually([&] { return task_state(keys.pid()) == 'T'; })) << "state " << task_state(keys.pid());
+    payloads.insert(event["address"].get<uint64_t>());
+    kill(keys.pid(), SIGCONT);
+  }
+  ASSERT_EQ(keys.read_line().rfind("ready", 0), 0u);
+  EXPECT_EQ(keys.wait(), 0);  // its keys go with its process keyring
+
+  while (!payloads.empty()) {
+    auto event = next_hit();
+    ASSERT_FALSE(event.is_null()) << payloads.size() << " of the " << n << " payloads not freed";
+    if (event["event"] != "free" || payloads.erase(event["address"].get<uint64_t>()) == 0) continue;
+    EXPECT_TRUE(kernel_thread(event["pid"].get<pid_t>()).value_or(false))
+        << "freed by a task that is not a kernel thread: " << event.dump();
+    EXPECT_EQ(event["comm"].get<std::string>().rfind("kworker/", 0), 0u) << event.dump();
+  }
+  EXPECT_GE(kernel_hits, n);
+  kill(hit.pid(), SIGINT);
+  EXPECT_EQ(hit.wait(), 0);
+}

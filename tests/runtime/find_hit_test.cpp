@@ -4,7 +4,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <memory>
 #include <set>
 #include <thread>
@@ -31,14 +30,6 @@ bool contains_frame(const nlohmann::json &stack, const std::string &function) {
   for (const auto &f : stack)
     if (f.get<std::string>().rfind(function + "+", 0) == 0) return true;
   return false;
-}
-
-char task_state(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(in, line);
-  auto close = line.rfind(')');
-  return close == std::string::npos || close + 2 >= line.size() ? '?' : line[close + 2];
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include <bpf/btf.h>
 #include <dirent.h>
@@ -210,6 +211,43 @@ size_t kmalloc_size(size_t size) {
   for (size_t s : kSizes)
     if (size <= s) return s;
   return 0;
+}
+
+void write_hostile_tag_file(const std::string &path) {
+  std::ofstream out(path);
+  out << "# tags that need escaping (docs/reliability.md)\n"
+      << kHostilePipeTag << " - alloc_pipe_info - " << kHostileDescription << "\n"
+      << "Ev\"fd</script> - do_eventfd - a \\ b & c\n";
+}
+
+namespace {
+
+// The fields of /proc/PID/stat after the command's closing parenthesis
+// (the command may hold spaces and parentheses itself): field 3 first.
+std::vector<std::string> stat_fields(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> fields;
+  auto close = line.rfind(')');
+  if (close == std::string::npos) return fields;
+  std::istringstream rest(line.substr(close + 1));
+  for (std::string f; rest >> f;) fields.push_back(f);
+  return fields;
+}
+
+}  // namespace
+
+char task_state(pid_t pid) {
+  auto fields = stat_fields(pid);
+  return fields.empty() ? '?' : fields[0][0];
+}
+
+std::optional<bool> kernel_thread(pid_t pid) {
+  constexpr unsigned long kPfKthread = 0x00200000;  // include/linux/sched.h
+  auto fields = stat_fields(pid);
+  if (fields.size() < 7) return std::nullopt;
+  return (std::stoul(fields[6]) & kPfKthread) != 0;  // field 9, flags
 }
 
 bool eventually(const std::function<bool()> &predicate, int timeout_ms) {

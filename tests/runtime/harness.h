@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,21 @@ const std::string &suite_enable_output();
 // (compiler clones such as name.isra.0 count): the tag an allocation is
 // charged to where inlining differs between kernels. "" when none is.
 std::string first_kernel_function(const std::vector<std::string> &candidates);
+
+// A tag file (pooltag-tags(5)) whose names need escaping wherever they are
+// shown: quotes, <, >, &, a backslash (tag files refuse control characters,
+// so a newline can only come from the kernel). kHostilePipeTag owns
+// alloc_pipe_info, with kHostileDescription.
+inline constexpr const char *kHostilePipeTag = "<b>\"Pipe\" & 'x'\\";
+inline constexpr const char *kHostileDescription = "<script>alert(\"pipe\")</script> & <!-- \\ -->";
+// Writes it to `path`.
+void write_hostile_tag_file(const std::string &path);
+
+// A task's state letter from /proc/PID/stat ('T' stopped), '?' when gone.
+char task_state(pid_t pid);
+// Whether a task is a kernel thread (PF_KTHREAD in /proc/PID/stat's
+// flags); nothing when it is gone.
+std::optional<bool> kernel_thread(pid_t pid);
 
 // Polls `predicate` every 50 ms until it holds or `timeout_ms` passes.
 bool eventually(const std::function<bool()> &predicate, int timeout_ms = 5000);

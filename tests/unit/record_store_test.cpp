@@ -142,6 +142,45 @@ TEST(Store, RefusesFilesThatAreNotRecordingsOfItsVersion) {
   EXPECT_NE(theirs.error().message.find("not a pooltag recording"), std::string::npos) << theirs.error().message;
 }
 
+// What the recording fuzz target found (tests/fuzz/recording_corpus/regression-*):
+// a damaged or edited recording is one error line, never a crash.
+TEST(Store, AHostileRecordingIsOneErrorLine) {
+  TempDir dir;
+  auto edited = [&](const std::string &name, const char *sql) {
+    auto path = dir.file(name);
+    {
+      auto store = record::Store::open_for_append(path);
+      EXPECT_TRUE(store);
+      for (uint64_t t = 1; t <= 3; ++t) EXPECT_TRUE((*store)->append(sample(t, 1, {{"a", t}})));
+    }
+    sqlite3 *db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return record::read_recording(path);
+  };
+  auto one_line = [](const Error &e) {
+    EXPECT_EQ(e.exit_code, kExitError);
+    for (char c : e.message) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << e.message;
+  };
+  // an interval of a session the file does not have (it threw out_of_range)
+  auto dangling = edited("dangling.db", "UPDATE samples SET session = 99 WHERE id = 2");
+  ASSERT_FALSE(dangling);
+  one_line(dangling.error());
+  EXPECT_NE(dangling.error().message.find("interval 2 is of session 99"), std::string::npos) << dangling.error().message;
+  // a table gone (a statement that did not prepare was stepped and reset)
+  auto no_stacks = edited("no_stacks.db", "DROP TABLE stacks");
+  ASSERT_FALSE(no_stacks);
+  one_line(no_stacks.error());
+  EXPECT_NE(no_stacks.error().message.find("no such table: stacks"), std::string::npos) << no_stacks.error().message;
+  // SQLite's message quotes the file's schema, control characters and all
+  auto schema = edited("schema.db", "PRAGMA writable_schema=ON; UPDATE sqlite_schema SET sql = 'CREATE TABLE "
+                                    "sessions(' || char(27) || '[31m' WHERE name = 'sessions'");
+  ASSERT_FALSE(schema);
+  one_line(schema.error());
+  EXPECT_NE(schema.error().message.find("malformed database schema"), std::string::npos) << schema.error().message;
+}
+
 TEST(Store, ThinningKeepsTheLatestCountsOfEveryTag) {
   TempDir dir;
   auto path = dir.file("r.db");

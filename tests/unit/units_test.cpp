@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace pooltag;
 
 TEST(Units, ParsesDurations) {
@@ -42,6 +44,22 @@ TEST(Units, FormatsBytesAndCounts) {
   EXPECT_EQ(format_count(999), "999");
   EXPECT_EQ(format_count(1000), "1,000");
   EXPECT_EQ(format_count(1234567), "1,234,567");
+}
+
+// Estimates of a hostile recording (tests/fuzz/recording_corpus/regression-*)
+// past any integer: held at the range's ends, not converted out of range.
+TEST(Units, SaturatesWhatDoesNotFit) {
+  EXPECT_EQ(saturate_u64(1e300), UINT64_MAX);
+  EXPECT_EQ(saturate_u64(0x1p64), UINT64_MAX);
+  EXPECT_EQ(saturate_u64(-5), 0u);
+  EXPECT_EQ(saturate_u64(NAN), 0u);
+  EXPECT_EQ(saturate_u64(1535.6), 1536u);
+  EXPECT_EQ(saturate_i64(-1e300), INT64_MIN);
+  EXPECT_EQ(saturate_i64(0x1p63), INT64_MAX);
+  EXPECT_EQ(saturate_i64(-2.5), -3);
+  EXPECT_EQ(add_saturating(INT64_MIN, INT64_MIN), INT64_MIN);
+  EXPECT_EQ(add_saturating(INT64_MAX, 1), INT64_MAX);
+  EXPECT_EQ(add_saturating(-3, 5), 2);
 }
 
 TEST(Units, ParsesSizes) {
