@@ -379,10 +379,10 @@ BudgetLine bulk_paths_line(const WorkloadResult &w, bool takes_bulk_paths) {
 std::string render_table(const WorkloadResult &w) {
   std::string out;
   if (w.ops_per_run != 0)
-    out += fmt::format("{} churn, {} threads, {} runs of {} ops per configuration (smoke run: no timing value)\n",
-                       w.workload, w.threads, w.repetitions, w.ops_per_run);
+    out += fmt::format("{} churn ({} threads), {} runs of {} ops per configuration (smoke run: no timing value)\n",
+                       w.label(), w.threads, w.repetitions, w.ops_per_run);
   else
-    out += fmt::format("{} churn, {} threads, {} runs of {:.1f} s per configuration, interleaved\n", w.workload,
+    out += fmt::format("{} churn ({} threads), {} rounds of {:.1f} s per configuration, interleaved\n", w.label(),
                        w.threads, w.repetitions, w.seconds_per_run);
   out += fmt::format("{:<22} {:>11} {:>7} {:>9} {:>9} {:>11} {:>9}  {}\n", "configuration", "ops/s", "spread",
                      "slowdown", "vs floor", "events/s", "rec.miss", "losses / exactness");
