@@ -14,6 +14,7 @@
 #include <cstring>
 #include <set>
 
+#include "common/unique_fd.h"
 #include "kernel/loader.h"
 #include "kernel/pin_layout.h"
 
@@ -105,12 +106,11 @@ uint64_t pinned_state_inode(const std::string &dir) {
 std::vector<uint32_t> linked_program_ids(const std::string &dir, const std::vector<std::string> &links) {
   std::vector<uint32_t> ids;
   for (const auto &name : links) {
-    int fd = bpf_obj_get(pins::path(dir, name).c_str());
-    if (fd < 0) continue;
+    UniqueFd fd(bpf_obj_get(pins::path(dir, name).c_str()));
+    if (!fd) continue;
     bpf_link_info info{};
     uint32_t len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.prog_id != 0) ids.push_back(info.prog_id);
-    close(fd);
+    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) == 0 && info.prog_id != 0) ids.push_back(info.prog_id);
   }
   return ids;
 }
@@ -121,13 +121,8 @@ Status wait_until_unloaded(const std::vector<uint32_t> &ids) {
   constexpr int kPollMs = 10, kDeadlineMs = 10000;
   for (int waited = 0;; waited += kPollMs) {
     size_t loaded = 0;
-    for (uint32_t id : ids) {
-      int fd = bpf_prog_get_fd_by_id(id);
-      if (fd >= 0) {
-        ++loaded;
-        close(fd);
-      }
-    }
+    for (uint32_t id : ids)
+      if (UniqueFd fd(bpf_prog_get_fd_by_id(id)); fd) ++loaded;
     if (loaded == 0) return Ok{};
     if (waited >= kDeadlineMs)
       return Error{fmt::format("{} detached programs are still loaded after {} s (held by another process?)",
@@ -291,27 +286,24 @@ std::vector<ProgramInfo> PinnedState::programs() const {
   while (dirent *e = readdir(d)) {
     std::string name = e->d_name;
     if (name.rfind(pins::kLinkPrefix, 0) != 0) continue;
-    int link_fd = bpf_obj_get(pins::path(dir_, name).c_str());
-    if (link_fd < 0) continue;
+    UniqueFd link_fd(bpf_obj_get(pins::path(dir_, name).c_str()));
+    if (!link_fd) continue;
     bpf_link_info link{};
     uint32_t len = sizeof(link);
     ProgramInfo info;
     info.name = name.substr(pins::kLinkPrefix.size());
-    if (bpf_obj_get_info_by_fd(link_fd, &link, &len) == 0) {
-      int prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
-      if (prog_fd >= 0) {
+    if (bpf_obj_get_info_by_fd(link_fd.get(), &link, &len) == 0) {
+      if (UniqueFd prog_fd(bpf_prog_get_fd_by_id(link.prog_id)); prog_fd) {
         bpf_prog_info prog{};
         uint32_t plen = sizeof(prog);
-        if (bpf_obj_get_info_by_fd(prog_fd, &prog, &plen) == 0) {
+        if (bpf_obj_get_info_by_fd(prog_fd.get(), &prog, &plen) == 0) {
           info.id = prog.id;
           info.program = prog.name;
           info.recursion_misses = prog.recursion_misses;
           info.run_count = prog.run_cnt;
         }
-        close(prog_fd);
       }
     }
-    close(link_fd);
     out.push_back(std::move(info));
   }
   closedir(d);
@@ -488,12 +480,8 @@ Result<std::map<uint64_t, std::vector<uint8_t>>> PinnedState::dump(const std::ve
                                                                    uint32_t bytes) const {
   std::map<uint64_t, std::vector<uint8_t>> out;
   // the request and output maps are shared: one dump at a time
-  int lock_fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (lock_fd < 0 || flock(lock_fd, LOCK_EX) != 0) {
-    int err = errno;
-    if (lock_fd >= 0) close(lock_fd);
-    return error_from_errno("cannot lock " + dir_ + " for a dump", err);
-  }
+  UniqueFd lock_fd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!lock_fd || flock(lock_fd.get(), LOCK_EX) != 0) return error_from_errno("cannot lock " + dir_ + " for a dump");
   Status status = Ok{};
   auto record = std::make_unique<pt_dump_record>();
   uint32_t zero = 0;
@@ -521,8 +509,7 @@ Result<std::map<uint64_t, std::vector<uint8_t>>> PinnedState::dump(const std::ve
     }
     done += n;
   }
-  flock(lock_fd, LOCK_UN);
-  close(lock_fd);
+  flock(lock_fd.get(), LOCK_UN);
   if (!status) return status.error();
   return out;
 }
