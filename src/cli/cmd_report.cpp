@@ -13,6 +13,7 @@
 #include "analysis/leaks.h"
 #include "cli/commands.h"
 #include "cli/recording_source.h"
+#include "common/unique_fd.h"
 #include "common/units.h"
 #include "record/store.h"
 #include "views/report_html.h"
@@ -46,24 +47,22 @@ Result<int> run_report(const ReportArgs &args, Context &ctx) {
   // A new file of its own beside the output (mkstemp: never one planted
   // there), 0644 whatever the umask: others read the report, none write it.
   std::string temp = args.output + ".XXXXXX";
-  int fd = mkstemp(temp.data());
-  if (fd < 0) return error_from_errno("cannot write " + args.output);
+  UniqueFd fd(mkstemp(temp.data()));
+  if (!fd) return error_from_errno("cannot write " + args.output);
   auto fail = [&](const std::string &what) {
     Error e = error_from_errno("cannot write " + what);
-    if (fd >= 0) close(fd);
+    fd.reset();
     std::remove(temp.c_str());
     return e;
   };
-  if (fchmod(fd, 0644) != 0) return fail(temp);
+  if (fchmod(fd.get(), 0644) != 0) return fail(temp);
   for (size_t done = 0; done < html.size();) {
-    ssize_t n = write(fd, html.data() + done, html.size() - done);
+    ssize_t n = write(fd.get(), html.data() + done, html.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return fail(temp);
     done += static_cast<size_t>(n);
   }
-  int closed = close(fd);
-  fd = -1;
-  if (closed != 0) return fail(temp);
+  if (fd.close() != 0) return fail(temp);
   if (std::rename(temp.c_str(), args.output.c_str()) != 0) return fail(args.output);
   return kExitOk;
 }

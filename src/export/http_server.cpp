@@ -1,6 +1,7 @@
 #include "export/http_server.h"
 
 #include "common/text.h"
+#include "common/unique_fd.h"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -38,26 +39,24 @@ void reuse_address_only(int sock) {
 // Why binding failed: the same bind on a socket of our own, for its errno
 // (httplib says only that it failed).
 std::string bind_failure(const ListenAddress &a) {
-  int fd = socket(a.ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::strerror(errno);
-  reuse_address_only(fd);
+  UniqueFd fd(socket(a.ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return std::strerror(errno);
+  reuse_address_only(fd.get());
   int rc;
   if (a.ipv6) {
     sockaddr_in6 sa{};
     sa.sin6_family = AF_INET6;
     sa.sin6_port = htons(a.port);
     inet_pton(AF_INET6, a.host.c_str(), &sa.sin6_addr);
-    rc = ::bind(fd, reinterpret_cast<sockaddr *>(&sa), sizeof sa);
+    rc = ::bind(fd.get(), reinterpret_cast<sockaddr *>(&sa), sizeof sa);
   } else {
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(a.port);
     inet_pton(AF_INET, a.host.c_str(), &sa.sin_addr);
-    rc = ::bind(fd, reinterpret_cast<sockaddr *>(&sa), sizeof sa);
+    rc = ::bind(fd.get(), reinterpret_cast<sockaddr *>(&sa), sizeof sa);
   }
-  int err = errno;
-  close(fd);
-  return rc == 0 ? "the server could not listen" : std::strerror(err);
+  return rc == 0 ? "the server could not listen" : std::strerror(errno);
 }
 
 constexpr const char *kIndexPage =

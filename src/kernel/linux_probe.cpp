@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "common/unique_fd.h"
 #include "kernel/features.h"
 #include "kernel/libbpf_log.h"
 #include "probes_bpf.skel.h"
@@ -85,9 +86,8 @@ Probe load_probe(const char *program_name, bool test_run = false) {
 
 Probe mmapable_probe() {
   LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
-  int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pt_probe", 4, 8, 1, &opts);
-  if (fd < 0) return {false, std::strerror(errno)};
-  close(fd);
+  UniqueFd fd(bpf_map_create(BPF_MAP_TYPE_ARRAY, "pt_probe", 4, 8, 1, &opts));
+  if (!fd) return {false, std::strerror(errno)};
   return {true, ""};
 }
 

@@ -328,25 +328,15 @@ Status TaggingLoader::pin(const std::string &dir) {
     (void)remove_pins(dir);  // undo: whatever was pinned so far
     return e;
   };
-  auto *skel = skel_;
-  const std::pair<std::string_view, bpf_map *> maps[] = {
-      {pins::kState, skel->maps.state},         {pins::kLiveKeys, skel->maps.live_keys},
-      {pins::kLiveEntries, skel->maps.live_entries}, {pins::kLiveHash, skel->maps.live_hash},
-      {pins::kSites, skel->maps.sites},         {pins::kSiteStats, skel->maps.site_stats},
-      {pins::kCounters, skel->maps.counters},   {pins::kAllocatorRanges, skel->maps.allocator_ranges},
-      {pins::kStacks, skel->maps.stacks},       {pins::kStackStats, skel->maps.stack_stats},
-      {pins::kHitEvents, skel->maps.hit_events}, {pins::kPoolHitTag, skel->maps.data_poolhittag},
-      {pins::kStackTags, skel->maps.data_stacktags}, {pins::kDumpRequest, skel->maps.dump_request},
-      {pins::kDumpOutput, skel->maps.dump_output}};
-  static_assert(std::size(maps) == pins::kMaps.size());
-  for (auto [name, map] : maps) {
-    if (int err = bpf_map__pin(map, pins::path(dir, name).c_str()); err != 0)
-      return fail(libbpf_error(fmt::format("cannot pin map {}", name), err));
+  for (const auto &object : pins::objects()) {
+    std::string path = pins::path(dir, object.name);
+    bool map = object.map != nullptr;
+    int err = map ? bpf_map__pin(object.map(*skel_), path.c_str())
+                  : bpf_program__pin(object.program(*skel_), path.c_str());
+    if (err != 0) return fail(libbpf_error(fmt::format("cannot pin {} {}", map ? "map" : "program", object.name), err));
   }
-  if (int err = bpf_program__pin(skel->progs.pt_dump, pins::path(dir, pins::kDumpProgram).c_str()); err != 0)
-    return fail(libbpf_error("cannot pin the dump program", err));
   for (auto &[tracepoint, link] : links_) {
-    if (int err = bpf_link__pin(link, pins::path(dir, std::string(pins::kLinkPrefix) + tracepoint).c_str()); err != 0)
+    if (int err = bpf_link__pin(link, pins::path(dir, pins::link_name(tracepoint)).c_str()); err != 0)
       return fail(libbpf_error(fmt::format("cannot pin link {}", tracepoint), err));
     kill_point(kKillDuringPin);  // test-only: a crash with some links pinned
   }

@@ -2,7 +2,6 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
@@ -14,6 +13,7 @@
 #include <cstring>
 #include <set>
 
+#include "common/unique_fd.h"
 #include "kernel/loader.h"
 #include "kernel/pin_layout.h"
 
@@ -89,7 +89,7 @@ Result<MappedArray> MappedArray::map(int fd, size_t bytes, const std::string &wh
 
 bool pins_exist(const std::string &dir) {
   struct stat st {};
-  return stat(pins::path(dir, pins::kState).c_str(), &st) == 0;
+  return stat(pins::path(dir, pins::Pin::State).c_str(), &st) == 0;
 }
 
 namespace {
@@ -98,19 +98,18 @@ namespace {
 // can tell its state from a later one at the same directory.
 uint64_t pinned_state_inode(const std::string &dir) {
   struct stat st {};
-  return stat(pins::path(dir, pins::kState).c_str(), &st) == 0 ? st.st_ino : 0;
+  return stat(pins::path(dir, pins::Pin::State).c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
 // The programs attached through the links pinned in `dir`, by id.
-std::vector<uint32_t> linked_program_ids(const std::string &dir, const std::vector<std::string> &links) {
+std::vector<uint32_t> linked_program_ids(const std::string &dir) {
   std::vector<uint32_t> ids;
-  for (const auto &name : links) {
-    int fd = bpf_obj_get(pins::path(dir, name).c_str());
-    if (fd < 0) continue;
+  for (const auto &name : pins::links(dir)) {
+    UniqueFd fd(bpf_obj_get(pins::path(dir, name).c_str()));
+    if (!fd) continue;
     bpf_link_info info{};
     uint32_t len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.prog_id != 0) ids.push_back(info.prog_id);
-    close(fd);
+    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) == 0 && info.prog_id != 0) ids.push_back(info.prog_id);
   }
   return ids;
 }
@@ -121,13 +120,8 @@ Status wait_until_unloaded(const std::vector<uint32_t> &ids) {
   constexpr int kPollMs = 10, kDeadlineMs = 10000;
   for (int waited = 0;; waited += kPollMs) {
     size_t loaded = 0;
-    for (uint32_t id : ids) {
-      int fd = bpf_prog_get_fd_by_id(id);
-      if (fd >= 0) {
-        ++loaded;
-        close(fd);
-      }
-    }
+    for (uint32_t id : ids)
+      if (UniqueFd fd(bpf_prog_get_fd_by_id(id)); fd) ++loaded;
     if (loaded == 0) return Ok{};
     if (waited >= kDeadlineMs)
       return Error{fmt::format("{} detached programs are still loaded after {} s (held by another process?)",
@@ -156,64 +150,37 @@ Result<std::unique_ptr<PinnedState>> PinnedState::open(const std::string &dir) {
   std::unique_ptr<PinnedState> s(new PinnedState());
   s->dir_ = dir;
   s->state_inode_ = pinned_state_inode(dir);
-  auto get = [&](std::string_view name, int &fd) -> Status {
-    fd = bpf_obj_get(pins::path(dir, name).c_str());
-    if (fd < 0 && errno == ENOENT)  // disable removed it between the check and here
+  for (const auto &object : pins::objects()) {
+    if (!object.opened) continue;
+    UniqueFd &fd = s->fds_[pins::index(object.pin)];
+    fd.reset(bpf_obj_get(pins::path(dir, object.name).c_str()));
+    if (!fd && errno == ENOENT)  // disable removed it between the check and here
       return Error{"pool tagging was disabled while opening its state at " + dir, kExitNotEnabled};
-    if (fd < 0) return error_from_errno(fmt::format("cannot open pinned map {}", pins::path(dir, name)));
-    return Ok{};
-  };
-  int state_fd = -1;
-  for (auto [name, fd] : {std::pair<std::string_view, int *>{pins::kState, &state_fd},
-                          {pins::kSites, &s->sites_fd_},
-                          {pins::kSiteStats, &s->stats_fd_},
-                          {pins::kCounters, &s->counters_fd_},
-                          {pins::kLiveKeys, &s->live_keys_fd_},
-                          {pins::kLiveEntries, &s->live_entries_fd_},
-                          {pins::kLiveHash, &s->live_hash_fd_},
-                          {pins::kStacks, &s->stacks_fd_},
-                          {pins::kStackStats, &s->stack_stats_fd_},
-                          {pins::kHitEvents, &s->hit_events_fd_},
-                          {pins::kPoolHitTag, &s->poolhittag_fd_},
-                          {pins::kStackTags, &s->stacktags_fd_},
-                          {pins::kDumpRequest, &s->dump_request_fd_},
-                          {pins::kDumpOutput, &s->dump_output_fd_},
-                          {pins::kDumpProgram, &s->dump_program_fd_}}) {
-    if (auto st = get(name, *fd); !st) {
-      if (state_fd >= 0) close(state_fd);
-      return st.error();
-    }
+    if (!fd) return error_from_errno(fmt::format("cannot open pinned map {}", pins::path(dir, object.name)));
   }
   uint32_t zero = 0;
-  int rc = bpf_map_lookup_elem(state_fd, &zero, &s->state_);
-  close(state_fd);
-  if (rc != 0) return error_from_errno("cannot read the state map");
+  if (bpf_map_lookup_elem(s->fd(pins::Pin::State), &zero, &s->state_) != 0)
+    return error_from_errno("cannot read the state map");
   if (s->state_.version != PT_STATE_VERSION)
     return Error{fmt::format("pinned state at {} has format {}, this pooltag reads {}: run 'pooltag disable' and "
                              "enable again",
                              dir, s->state_.version, PT_STATE_VERSION)};
   // writable: marking sites for the hit tag and stack tags writes their flags
-  auto sites = MappedArray::map(s->sites_fd_, sizeof(pt_site) * s->state_.max_sites, "the site table", true);
+  auto sites = MappedArray::map(s->fd(pins::Pin::Sites), sizeof(pt_site) * s->state_.max_sites, "the site table", true);
   if (!sites) return sites.error();
   s->sites_ = std::move(*sites);
-  auto stats = MappedArray::map(s->stats_fd_,
+  auto stats = MappedArray::map(s->fd(pins::Pin::SiteStats),
                                 sizeof(pt_site_stats) * s->state_.max_sites * std::max(s->state_.possible_cpus, 1u),
                                 "the site counters");
   if (!stats) return stats.error();
   s->site_stats_ = std::move(*stats);
   if (!s->hash_live_table()) {
-    auto keys = MappedArray::map(s->live_keys_fd_, sizeof(pt_live_bucket) * s->state_.live_buckets, "the live table");
+    auto keys =
+        MappedArray::map(s->fd(pins::Pin::LiveKeys), sizeof(pt_live_bucket) * s->state_.live_buckets, "the live table");
     if (!keys) return keys.error();
     s->live_keys_ = std::move(*keys);
   }
   return s;
-}
-
-PinnedState::~PinnedState() {
-  for (int fd : {sites_fd_, stats_fd_, counters_fd_, live_keys_fd_, live_entries_fd_, live_hash_fd_, stacks_fd_,
-                 stack_stats_fd_, hit_events_fd_, poolhittag_fd_, stacktags_fd_, dump_request_fd_, dump_output_fd_,
-                 dump_program_fd_})
-    if (fd >= 0) close(fd);
 }
 
 uint64_t monotonic_of_jiffies(const pt_state &state, uint64_t jiffies) {
@@ -226,7 +193,7 @@ pt_counters PinnedState::counters() const {
   std::vector<pt_counters> per_cpu(static_cast<size_t>(ncpu));
   pt_counters total{};
   uint32_t zero = 0;
-  if (bpf_map_lookup_elem(counters_fd_, &zero, per_cpu.data()) != 0) return total;
+  if (bpf_map_lookup_elem(fd(pins::Pin::Counters), &zero, per_cpu.data()) != 0) return total;
   for (const auto &c : per_cpu)
     for (int i = 0; i < PT_CNT_COUNT; ++i) total.v[i] += c.v[i];
   return total;
@@ -253,7 +220,7 @@ Status PinnedState::for_each_live(const std::function<void(const pt_live_entry &
     uint64_t in_batch = 0, out_batch = 0;
     for (bool first = true;; first = false) {
       uint32_t count = kBatch;
-      int err = bpf_map_lookup_batch(live_hash_fd_, first ? nullptr : &in_batch, &out_batch, keys.data(),
+      int err = bpf_map_lookup_batch(fd(pins::Pin::LiveHash), first ? nullptr : &in_batch, &out_batch, keys.data(),
                                      values.data(), &count, nullptr);
       int saved = errno;
       for (uint32_t i = 0; i < count && i < kBatch; ++i)
@@ -267,7 +234,7 @@ Status PinnedState::for_each_live(const std::function<void(const pt_live_entry &
   }
   uint64_t slots = static_cast<uint64_t>(state_.live_buckets) * PT_BUCKET_SLOTS;
   if (live_entries_.data() == nullptr) {
-    auto m = MappedArray::map(live_entries_fd_, slots * sizeof(pt_live_entry), "the live entries");
+    auto m = MappedArray::map(fd(pins::Pin::LiveEntries), slots * sizeof(pt_live_entry), "the live entries");
     if (!m) return m.error();
     live_entries_ = std::move(*m);
   }
@@ -286,35 +253,27 @@ Status PinnedState::for_each_live(const std::function<void(const pt_live_entry &
 
 std::vector<ProgramInfo> PinnedState::programs() const {
   std::vector<ProgramInfo> out;
-  DIR *d = opendir(dir_.c_str());
-  if (d == nullptr) return out;
-  while (dirent *e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name.rfind(pins::kLinkPrefix, 0) != 0) continue;
-    int link_fd = bpf_obj_get(pins::path(dir_, name).c_str());
-    if (link_fd < 0) continue;
+  for (const auto &name : pins::links(dir_)) {
+    UniqueFd link_fd(bpf_obj_get(pins::path(dir_, name).c_str()));
+    if (!link_fd) continue;
     bpf_link_info link{};
     uint32_t len = sizeof(link);
     ProgramInfo info;
     info.name = name.substr(pins::kLinkPrefix.size());
-    if (bpf_obj_get_info_by_fd(link_fd, &link, &len) == 0) {
-      int prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
-      if (prog_fd >= 0) {
+    if (bpf_obj_get_info_by_fd(link_fd.get(), &link, &len) == 0) {
+      if (UniqueFd prog_fd(bpf_prog_get_fd_by_id(link.prog_id)); prog_fd) {
         bpf_prog_info prog{};
         uint32_t plen = sizeof(prog);
-        if (bpf_obj_get_info_by_fd(prog_fd, &prog, &plen) == 0) {
+        if (bpf_obj_get_info_by_fd(prog_fd.get(), &prog, &plen) == 0) {
           info.id = prog.id;
           info.program = prog.name;
           info.recursion_misses = prog.recursion_misses;
           info.run_count = prog.run_cnt;
         }
-        close(prog_fd);
       }
     }
-    close(link_fd);
     out.push_back(std::move(info));
   }
-  closedir(d);
   std::sort(out.begin(), out.end(), [](const ProgramInfo &a, const ProgramInfo &b) { return a.name < b.name; });
   return out;
 }
@@ -455,7 +414,7 @@ std::vector<uint64_t> PinnedState::stack(int32_t stack_id) const {
   std::vector<uint64_t> ips(state_.stack_depth);
   if (stack_id < 0 || ips.empty()) return {};
   uint32_t id = static_cast<uint32_t>(stack_id);
-  if (bpf_map_lookup_elem(stacks_fd_, &id, ips.data()) != 0) return {};
+  if (bpf_map_lookup_elem(fd(pins::Pin::Stacks), &id, ips.data()) != 0) return {};
   while (!ips.empty() && ips.back() == 0) ips.pop_back();
   return ips;
 }
@@ -467,10 +426,10 @@ Result<std::vector<std::pair<uint32_t, pt_stack_stats>>> PinnedState::stack_coun
   // only ids present in the stack table can have counts
   uint32_t key = 0, next = 0;
   bool first = true;
-  while (bpf_map_get_next_key(stacks_fd_, first ? nullptr : &key, &next) == 0) {
+  while (bpf_map_get_next_key(fd(pins::Pin::Stacks), first ? nullptr : &key, &next) == 0) {
     first = false;
     key = next;
-    if (bpf_map_lookup_elem(stack_stats_fd_, &key, per_cpu.data()) != 0) continue;
+    if (bpf_map_lookup_elem(fd(pins::Pin::StackStats), &key, per_cpu.data()) != 0) continue;
     pt_stack_stats total{};
     for (const auto &c : per_cpu) {
       total.allocs += c.allocs;
@@ -488,12 +447,8 @@ Result<std::map<uint64_t, std::vector<uint8_t>>> PinnedState::dump(const std::ve
                                                                    uint32_t bytes) const {
   std::map<uint64_t, std::vector<uint8_t>> out;
   // the request and output maps are shared: one dump at a time
-  int lock_fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (lock_fd < 0 || flock(lock_fd, LOCK_EX) != 0) {
-    int err = errno;
-    if (lock_fd >= 0) close(lock_fd);
-    return error_from_errno("cannot lock " + dir_ + " for a dump", err);
-  }
+  UniqueFd lock_fd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!lock_fd || flock(lock_fd.get(), LOCK_EX) != 0) return error_from_errno("cannot lock " + dir_ + " for a dump");
   Status status = Ok{};
   auto record = std::make_unique<pt_dump_record>();
   uint32_t zero = 0;
@@ -501,18 +456,18 @@ Result<std::map<uint64_t, std::vector<uint8_t>>> PinnedState::dump(const std::ve
     pt_dump_request req{};
     uint32_t n = static_cast<uint32_t>(std::min<size_t>(PT_DUMP_BATCH, addresses.size() - done));
     std::copy_n(addresses.begin() + static_cast<std::ptrdiff_t>(done), n, req.addr);
-    if (bpf_map_update_elem(dump_request_fd_, &zero, &req, BPF_ANY) != 0) {
+    if (bpf_map_update_elem(fd(pins::Pin::DumpRequest), &zero, &req, BPF_ANY) != 0) {
       status = error_from_errno("cannot write the dump request");
       break;
     }
     uint64_t args[2] = {n, std::min<uint32_t>(bytes, PT_MAX_DUMP_BYTES)};
     LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = args, .ctx_size_in = sizeof(args));
-    if (bpf_prog_test_run_opts(dump_program_fd_, &run) != 0) {
+    if (bpf_prog_test_run_opts(fd(pins::Pin::DumpProgram), &run) != 0) {
       status = error_from_errno("cannot run the dump program (BPF_PROG_TEST_RUN)");
       break;
     }
     for (uint32_t i = 0; i < n; ++i) {
-      if (bpf_map_lookup_elem(dump_output_fd_, &i, record.get()) != 0) {
+      if (bpf_map_lookup_elem(fd(pins::Pin::DumpOutput), &i, record.get()) != 0) {
         status = error_from_errno("cannot read the dumped objects");
         break;
       }
@@ -521,8 +476,7 @@ Result<std::map<uint64_t, std::vector<uint8_t>>> PinnedState::dump(const std::ve
     }
     done += n;
   }
-  flock(lock_fd, LOCK_UN);
-  close(lock_fd);
+  flock(lock_fd.get(), LOCK_UN);
   if (!status) return status.error();
   return out;
 }
@@ -558,35 +512,29 @@ Result<size_t> PinnedState::mark_sites(uint32_t flag, const std::function<bool(c
 }
 
 Status remove_pins(const std::string &dir) {
-  DIR *d = opendir(dir.c_str());
-  if (d == nullptr) {
+  auto names = pins::entries(dir);
+  if (!names) {
     if (errno == ENOENT) return Error{"pool tagging is not enabled (nothing pinned at " + dir + ")", kExitNotEnabled};
     return error_from_errno("cannot open " + dir);
   }
-  // Links first: the programs stop before their maps go away.
-  std::vector<std::string> links, others;
-  while (dirent *e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
-    (name.rfind(pins::kLinkPrefix, 0) == 0 ? links : others).push_back(name);
-  }
-  closedir(d);
-  for (const auto *group : {&links, &others})
-    for (const auto &name : *group)
-      if (unlink(pins::path(dir, name).c_str()) != 0 && errno != ENOENT)
-        return error_from_errno("cannot remove " + pins::path(dir, name));
+  // Links first: the programs stop before their maps go away. Then the
+  // table's objects, then whatever else is there (another version's pins).
+  const auto &objects = pins::objects();
+  auto rank = [&](const std::string &name) -> size_t {
+    if (pins::is_link(name)) return 0;
+    auto it = std::find_if(objects.begin(), objects.end(), [&](const auto &o) { return o.name == name; });
+    return 1 + static_cast<size_t>(it - objects.begin());
+  };
+  std::stable_sort(names->begin(), names->end(), [&](const auto &a, const auto &b) { return rank(a) < rank(b); });
+  for (const auto &name : *names)
+    if (unlink(pins::path(dir, name).c_str()) != 0 && errno != ENOENT)
+      return error_from_errno("cannot remove " + pins::path(dir, name));
   if (rmdir(dir.c_str()) != 0 && errno != ENOENT) return error_from_errno("cannot remove " + dir);
   return Ok{};
 }
 
 Status remove_pins_and_wait(const std::string &dir) {
-  std::vector<std::string> links;
-  if (DIR *d = opendir(dir.c_str()); d != nullptr) {
-    while (dirent *e = readdir(d))
-      if (std::string name = e->d_name; name.rfind(pins::kLinkPrefix, 0) == 0) links.push_back(name);
-    closedir(d);
-  }
-  const auto attached = linked_program_ids(dir, links);
+  const auto attached = linked_program_ids(dir);
   if (auto st = remove_pins(dir); !st) return st;
   // done only when the kernel no longer lists the programs
   return wait_until_unloaded(attached);

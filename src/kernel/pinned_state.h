@@ -3,6 +3,7 @@
 // attach anything, so killing one changes nothing.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
+#include "kernel/pin_layout.h"
 #include "model/snapshot.h"
 #include "pooltag.h"
 
@@ -50,7 +53,6 @@ class PinnedState {
  public:
   // Error with kExitNotEnabled when nothing is pinned at `dir`.
   static Result<std::unique_ptr<PinnedState>> open(const std::string &dir);
-  ~PinnedState();
   PinnedState(const PinnedState &) = delete;
   PinnedState &operator=(const PinnedState &) = delete;
 
@@ -85,7 +87,7 @@ class PinnedState {
   // returns how many have it.
   Result<size_t> mark_sites(uint32_t flag, const std::function<bool(const model::SiteSample &)> &want) const;
 
-  int hit_events_fd() const { return hit_events_fd_; }
+  int hit_events_fd() const { return fd(pins::Pin::HitEvents); }
   std::vector<ProgramInfo> programs() const;
   uint64_t live_used() const;  // occupied live-table slots
   pt_counters counters() const;
@@ -96,14 +98,15 @@ class PinnedState {
   uint64_t state_inode_ = 0;
   pt_state state_{};
   model::SiteSample describe_site(uint32_t slot) const;
-  int selector_fd(Selector which) const { return which == Selector::HitTag ? poolhittag_fd_ : stacktags_fd_; }
+  int fd(pins::Pin pin) const { return fds_[pins::index(pin)].get(); }
+  int selector_fd(Selector which) const {
+    return fd(which == Selector::HitTag ? pins::Pin::PoolHitTag : pins::Pin::StackTags);
+  }
   bool hash_live_table() const { return (state_.flags & PT_STATE_HASH_LIVE_TABLE) != 0; }
   // Calls `each` with every live entry whose key it could read consistently.
   Status for_each_live(const std::function<void(const pt_live_entry &)> &each) const;
 
-  int sites_fd_ = -1, stats_fd_ = -1, counters_fd_ = -1, live_keys_fd_ = -1, live_entries_fd_ = -1;
-  int live_hash_fd_ = -1, stacks_fd_ = -1, stack_stats_fd_ = -1, hit_events_fd_ = -1, poolhittag_fd_ = -1;
-  int stacktags_fd_ = -1, dump_request_fd_ = -1, dump_output_fd_ = -1, dump_program_fd_ = -1;
+  std::array<UniqueFd, pins::kCount> fds_;  // by pin: those the table says a reader opens
   MappedArray sites_, site_stats_, live_keys_;
   mutable MappedArray live_entries_;  // mapped on first use: 48 bytes a slot
 };
