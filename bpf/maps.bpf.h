@@ -44,12 +44,12 @@ struct {
 } live_entries SEC(".maps");
 
 /* The live table of the _legacy programs (no BPF atomics): address ->
- * entry. Preallocated, so that entering an allocation never allocates
+ * record. Preallocated, so that entering an allocation never allocates
  * (which would fire the tracepoint that is running). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __u64);
-	__type(value, struct pt_live_entry);
+	__type(value, struct pt_live_record);
 	__uint(max_entries, 1); /* sized by the loader; 1 when unused */
 } live_hash SEC(".maps");
 

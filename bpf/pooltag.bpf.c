@@ -82,9 +82,9 @@ static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size, __u32 si
 	if (flags & (PT_SITE_STACKS | PT_SITE_HIT))
 		stack_id = take_stack(ctx);
 	if (legacy)
-		track_alloc_legacy(addr, size, site, stack_id);
+		track_alloc_legacy(addr, size, site_and_flags, stack_id);
 	else
-		track_alloc(addr, size, site, stack_id);
+		track_alloc(addr, size, site_and_flags, stack_id);
 	if ((flags & PT_SITE_HIT) && poolhittag.active)
 		pt_emit_hit(PT_HIT_ALLOC, addr, size, site, stack_id);
 }
@@ -412,7 +412,7 @@ int pt_clock(struct bpf_raw_tracepoint_args *ctx)
                                                                                                  \
 		if (skip_event(addr))                                                            \
 			return 0;                                                                \
-		track_alloc_fn(addr, size, site, stack_id);                                      \
+		track_alloc_fn(addr, size, site_and_flags, stack_id);                            \
 		if (((site_and_flags >> PT_SITE_FLAG_SHIFT) & PT_SITE_HIT) && poolhittag.active) \
 			pt_emit_hit(PT_HIT_ALLOC, addr, size, site, stack_id);                   \
 		return 0;                                                                        \

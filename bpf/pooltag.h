@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define PT_STATE_VERSION 4
+#define PT_STATE_VERSION 5
 
 enum pt_pool {
 	PT_POOL_SLAB = 0,
@@ -22,26 +22,47 @@ enum pt_pool {
 	PT_POOL_COUNT = 4,
 };
 
-/* Live table: two-choice bucketized hashing. A bucket is one cache line of
- * eight keys (the allocation's address, 0 = empty); the entry for slot
- * (bucket * 8 + i) lives in a parallel array. A free clears the key
- * directly: buckets never chain into each other, so no tombstones exist. */
-#define PT_BUCKET_SLOTS 8
+/* Live table: two-choice bucketized hashing. A bucket is one cache line:
+ * four keys (the allocation's address, 0 = empty) and, beside each, what
+ * its free needs (the site and the size), so that a free reads one line.
+ * The rest of an allocation's record (time, task, stack) is the slot's
+ * entry, slot = bucket * 4 + i, in a parallel array that allocations write
+ * and readers read. A free clears the key directly: buckets never chain
+ * into each other, so no tombstones exist. */
+#define PT_BUCKET_SLOTS 4
+
+/* The low bit of a key whose slot is being written: claimed, its fields
+ * not yet all there; readers skip it. Free to use because every address
+ * the table holds is at least 4-aligned (slab objects 8, percpu chunks 4,
+ * pages and struct pages more). */
+#define PT_KEY_PENDING 1ull
 
 struct pt_live_bucket {
 	__u64 addr[PT_BUCKET_SLOTS];
+	__u32 site[PT_BUCKET_SLOTS]; /* site slot | PT_LIVE_* << PT_SITE_FLAG_SHIFT */
+	__u32 size[PT_BUCKET_SLOTS]; /* bytes the allocation holds */
 };
 
+/* Bits of a bucket's site word, above the site slot. */
+#define PT_LIVE_STACK 1u    /* the entry's stack_id was taken: its free is charged to the stack too */
+#define PT_LIVE_VARIABLE 2u /* the site's allocations differ in size: bytes are counted per event */
+
 struct pt_live_entry {
-	__u64 addr;          /* copy of the key: readers use it to skip torn entries */
 	__u64 alloc_jiffies; /* jiffies at allocation (a load, where reading the
 				clock costs a call and a clocksource read); the
 				state's clock sample turns it into a time */
-	__u32 site;     /* index into the site table */
-	__u32 size;     /* bytes the allocation holds */
 	__u32 pid;      /* thread group id of the allocating task */
 	__s32 stack_id; /* allocation stack (stacks / hit tags), -1 = none taken */
 	char comm[16];
+};
+
+/* One live allocation whole: the value of the hash live table (kernels
+ * without BPF atomics), and what readers of either table see. */
+struct pt_live_record {
+	__u64 addr; /* hash table: 0 = freed, its delete refused (busy) */
+	__u32 site; /* site slot | PT_LIVE_* << PT_SITE_FLAG_SHIFT */
+	__u32 size;
+	struct pt_live_entry entry;
 };
 
 /* Site table: open addressing with linear probing over a fixed array. Sites
@@ -59,8 +80,10 @@ struct pt_site {
 			    does not name), order (page) */
 	__u32 pool;      /* enum pt_pool */
 	__u32 flags;     /* PT_SITE_* */
-	__u32 object_size; /* bytes of one object of the site's slab cache: read
-			      once, when the site is first seen */
+	__u32 object_size; /* bytes of each allocation of the site (its slab
+			      cache's object size, its size class, its pages),
+			      set when the site is first seen; 0 for sites whose
+			      allocations differ in size (PT_SITE_VARIABLE_SIZE) */
 	char cache[PT_CACHE_NAME_LEN]; /* slab cache name, when the pool has one */
 };
 
@@ -78,6 +101,11 @@ struct pt_site {
 #define PT_SITE_READY 1u  /* all fields written; readers skip sites without it */
 #define PT_SITE_HIT 2u    /* charged to the hit tag: events to user space, stacks */
 #define PT_SITE_STACKS 4u /* record the allocation stack of each allocation */
+/* Allocations of the site differ in size (percpu, vmalloc, the overflow
+ * site): their bytes are counted per event. Every other site's bytes are its
+ * counts times object_size, computed by readers: an atomic add fewer per
+ * allocation and per free. */
+#define PT_SITE_VARIABLE_SIZE 8u
 #define PT_SITE_FLAG_SHIFT 24 /* pt_site_slot() returns slot | flags << 24 */
 #define PT_SITE_SLOT_MASK ((1u << PT_SITE_FLAG_SHIFT) - 1)
 
@@ -87,8 +115,9 @@ struct pt_site {
 struct pt_site_stats {
 	__u64 allocs;          /* allocations entered in the live table */
 	__u64 frees;           /* frees matched in the live table (incl. implicit) */
-	__u64 alloc_bytes;     /* bytes of those allocations */
-	__u64 free_bytes;      /* bytes of those frees */
+	__u64 alloc_bytes;     /* bytes of those allocations (PT_SITE_VARIABLE_SIZE
+				  sites only; readers multiply for the others) */
+	__u64 free_bytes;      /* bytes of those frees (likewise) */
 	__u64 untracked;       /* allocations not entered: both buckets full */
 	__u64 untracked_bytes;
 	__u64 implicit_frees;  /* entries whose free was never seen, retired when

@@ -66,6 +66,18 @@ static __always_inline __u64 site_fingerprint(__u64 call_site, __u64 variant, __
 	return mix64(call_site ^ (variant * 0x9e3779b97f4a7c15ULL) ^ ((__u64)pool << 60)) | 1;
 }
 
+/* The size of every allocation of a site without a cache pointer, known
+ * from its key: the size class of kmalloc and of caches told apart by size,
+ * the order of pages; 0 where allocations differ (percpu, vmalloc). */
+static __always_inline __u32 fixed_size(__u64 variant, __u32 pool)
+{
+	if (pool == PT_POOL_SLAB)
+		return (__u32)(variant & PT_VARIANT_SIZE_MASK);
+	if (pool == PT_POOL_PAGE)
+		return 4096u << (variant & 31);
+	return 0;
+}
+
 __noinline __u32 pt_site_slot(__u64 call_site, __u64 variant, __u32 pool, __u64 cache)
 {
 	__u64 fp = site_fingerprint(call_site, variant, pool);
@@ -89,6 +101,7 @@ __noinline __u32 pt_site_slot(__u64 call_site, __u64 variant, __u32 pool, __u64 
 			s->call_site = call_site;
 			s->variant = variant;
 			s->pool = pool;
+			s->object_size = fixed_size(variant, pool);
 			if (cache) {
 				struct kmem_cache *c = (struct kmem_cache *)cache;
 				const char *name = BPF_CORE_READ(c, name);
@@ -96,7 +109,8 @@ __noinline __u32 pt_site_slot(__u64 call_site, __u64 variant, __u32 pool, __u64 
 				s->object_size = BPF_CORE_READ(c, size);
 				bpf_probe_read_kernel_str(s->cache, sizeof(s->cache), name);
 			}
-			s->flags = PT_SITE_READY | pt_new_site_flags(call_site);
+			s->flags = PT_SITE_READY | pt_new_site_flags(call_site) |
+				   (s->object_size ? 0 : PT_SITE_VARIABLE_SIZE);
 			return slot | ((s->flags & ~PT_SITE_READY) << PT_SITE_FLAG_SHIFT);
 		}
 		if (key == fp && (s->flags & PT_SITE_READY) && s->call_site == call_site &&
@@ -104,7 +118,8 @@ __noinline __u32 pt_site_slot(__u64 call_site, __u64 variant, __u32 pool, __u64 
 			return slot | ((s->flags & ~PT_SITE_READY) << PT_SITE_FLAG_SHIFT);
 	}
 	count(PT_CNT_SITE_OVERFLOW);
-	return PT_SITE_OVERFLOW;
+	/* the overflow site holds allocations of every size */
+	return PT_SITE_OVERFLOW | (PT_SITE_VARIABLE_SIZE << PT_SITE_FLAG_SHIFT);
 }
 
 #define PT_SITE_MISS 0xffffffffu
@@ -189,34 +204,55 @@ static __always_inline struct pt_stack_stats *stack_stats_of(__s32 stack_id)
 	return stack_id >= 0 ? bpf_map_lookup_elem(&stack_stats, &sid) : NULL;
 }
 
-static __always_inline void charge_free(__u32 site, __u32 size, __s32 stack_id, bool implicit)
+/* The bits a live slot keeps beside its site: whether a stack was taken
+ * and whether the site counts bytes per event. */
+static __always_inline __u32 live_flags_of(__u32 site_and_flags, __s32 stack_id)
 {
-	struct pt_site_stats *st = stats_of(site);
-	struct pt_stack_stats *ss = stack_stats_of(stack_id);
+	__u32 live = 0;
 
-	if (ss) {
-		__sync_fetch_and_add(&ss->frees, 1);
-		__sync_fetch_and_add(&ss->free_bytes, size);
+	if ((site_and_flags >> PT_SITE_FLAG_SHIFT) & PT_SITE_VARIABLE_SIZE)
+		live |= PT_LIVE_VARIABLE;
+	if (stack_id >= 0)
+		live |= PT_LIVE_STACK;
+	return live;
+}
+
+/* Charges a free to its site (and stack): `word` is the live slot's site
+ * word (site | PT_LIVE_* << PT_SITE_FLAG_SHIFT). */
+static __always_inline void charge_free(__u32 word, __u32 size, __s32 stack_id, bool implicit)
+{
+	__u32 live = word >> PT_SITE_FLAG_SHIFT;
+	struct pt_site_stats *st = stats_of(word & PT_SITE_SLOT_MASK);
+
+	if (live & PT_LIVE_STACK) {
+		struct pt_stack_stats *ss = stack_stats_of(stack_id);
+
+		if (ss) {
+			__sync_fetch_and_add(&ss->frees, 1);
+			__sync_fetch_and_add(&ss->free_bytes, size);
+		}
 	}
 	if (!st)
 		return;
 	__sync_fetch_and_add(&st->frees, 1);
-	__sync_fetch_and_add(&st->free_bytes, size);
+	if (live & PT_LIVE_VARIABLE)
+		__sync_fetch_and_add(&st->free_bytes, size);
 	if (implicit) {
 		__sync_fetch_and_add(&st->implicit_frees, 1);
 		count(PT_CNT_IMPLICIT_FREES);
 	}
 }
 
-/* Writes the live entry of a claimed slot and counts the allocation. The
- * time is jiffies, a load: ages are shown in seconds, and the fine clock
- * (bpf_ktime_get_ns) costs a call and a clocksource read, ~40 ns here. */
-static __always_inline void count_allocation(__u64 size, __u32 site, __s32 stack_id, struct pt_site_stats *st)
+/* Counts an allocation entered in the live table: bytes only for sites
+ * whose allocations differ in size (readers multiply for the others). */
+static __always_inline void count_allocation(__u64 size, __u32 site, __u32 live, __s32 stack_id,
+					     struct pt_site_stats *st)
 {
 	struct pt_stack_stats *ss = stack_stats_of(stack_id);
 
 	__sync_fetch_and_add(&st->allocs, 1);
-	__sync_fetch_and_add(&st->alloc_bytes, size);
+	if (live & PT_LIVE_VARIABLE)
+		__sync_fetch_and_add(&st->alloc_bytes, size);
 	if (ss) {
 		__sync_fetch_and_add(&ss->allocs, 1);
 		__sync_fetch_and_add(&ss->alloc_bytes, size);
@@ -224,43 +260,59 @@ static __always_inline void count_allocation(__u64 size, __u32 site, __s32 stack
 	}
 }
 
-static __always_inline void enter_allocation(__u32 slot, __u64 addr, __u64 size, __u32 site,
-					     __s32 stack_id, struct pt_site_stats *st)
+/* The entry of a slot: time, task, stack. The time is jiffies, a load:
+ * ages are shown in seconds, and the fine clock (bpf_ktime_get_ns) costs a
+ * call and a clocksource read, ~40 ns here. comm and tgid come straight
+ * from the task: bpf_get_current_comm() is a string copy with its own
+ * calls, this is three loads. */
+static __always_inline void fill_entry(struct pt_live_entry *e, __s32 stack_id)
 {
-	struct pt_live_entry *e = bpf_map_lookup_elem(&live_entries, &slot);
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	count_allocation(size, site, stack_id, st);
-	if (!e)
-		return;
 	e->alloc_jiffies = bpf_jiffies64();
-	e->site = site;
-	e->size = (__u32)size;
 	e->stack_id = stack_id;
-	/* comm and tgid straight from the task: bpf_get_current_comm() is a
-	 * string copy with its own calls, this is three loads */
 	e->pid = task->tgid;
 	*(__u64 *)&e->comm[0] = *(__u64 *)&task->comm[0];
 	*(__u64 *)&e->comm[8] = *(__u64 *)&task->comm[8];
-	e->addr = addr; /* last: a reader that sees it sees the fields above (x86 TSO) */
+}
+
+/* Fills a slot whose key holds addr | PT_KEY_PENDING, then publishes it:
+ * the plain key is written last, so a reader that sees it sees the fields
+ * (x86 TSO). */
+static __always_inline void enter_allocation(struct pt_live_bucket *b, int i, __u32 slot, __u64 addr,
+					     __u64 size, __u32 site, __u32 live, __s32 stack_id,
+					     struct pt_site_stats *st)
+{
+	struct pt_live_entry *e = bpf_map_lookup_elem(&live_entries, &slot);
+
+	count_allocation(size, site, live, stack_id, st);
+	i &= PT_BUCKET_SLOTS - 1;
+	b->site[i] = site | (live << PT_SITE_FLAG_SHIFT);
+	b->size[i] = (__u32)size;
+	if (e)
+		fill_entry(e, stack_id);
+	b->addr[i] = addr;
 }
 
 /* The address is live in the table already: its free was never seen (a
- * free path without a tracepoint, such as bulk frees). The old entry is
- * retired as an implicit free and its slot reused. Rare, so out of line. */
-__noinline int pt_reenter(__u32 slot, __u64 addr, __u64 size, __u32 site, __s32 stack_id)
+ * free path without a tracepoint, such as bulk frees). The old allocation
+ * is retired as an implicit free and the slot refilled. Rare, so out of
+ * line. */
+__noinline int pt_reenter(__u32 slot, __u64 addr, __u64 size, __u32 site_and_flags, __s32 stack_id)
 {
-	struct pt_live_entry *e = bpf_map_lookup_elem(&live_entries, &slot);
+	__u32 bucket = slot / PT_BUCKET_SLOTS, i = slot & (PT_BUCKET_SLOTS - 1);
+	struct pt_live_bucket *b = bpf_map_lookup_elem(&live_keys, &bucket);
+	__u32 site = site_and_flags & PT_SITE_SLOT_MASK;
 	struct pt_site_stats *st = stats_of(site);
+	struct pt_live_entry *e = bpf_map_lookup_elem(&live_entries, &slot);
 
-	if (!e || !st)
+	if (!b || !st || !e)
 		return 0;
-	charge_free(e->site, e->size, e->stack_id, true);
-	enter_allocation(slot, addr, size, site, stack_id, st);
+	b->addr[i] = addr | PT_KEY_PENDING; /* ours: nobody else frees or claims it */
+	charge_free(b->site[i], b->size[i], e->stack_id, true);
+	enter_allocation(b, i, slot, addr, size, site, live_flags_of(site_and_flags, stack_id), stack_id, st);
 	return 0;
 }
-
-#define PT_NO_SLOT 0xffffffffu
 
 /* Index of addr in the bucket, or -1; *empty gets the bucket's empty keys
  * (counted only when addr is not there). */
@@ -280,7 +332,8 @@ static __always_inline int scan_bucket(struct pt_live_bucket *b, __u64 addr, __u
 	return -1;
 }
 
-/* Index of addr in the bucket, or -1. */
+/* Index of addr in the bucket, or -1. A key being written (pending) never
+ * matches: its address is not live yet. */
 static __always_inline int find_key(struct pt_live_bucket *b, __u64 addr)
 {
 #pragma unroll
@@ -290,14 +343,15 @@ static __always_inline int find_key(struct pt_live_bucket *b, __u64 addr)
 	return -1;
 }
 
-/* Claims an empty key of the bucket for addr: the slot, or PT_NO_SLOT. */
-static __always_inline __u32 claim_slot(struct pt_live_bucket *b, __u32 bucket, __u64 addr)
+/* Claims an empty key of the bucket for addr (pending until filled): its
+ * index, or -1. */
+static __always_inline int claim_slot(struct pt_live_bucket *b, __u64 addr)
 {
 #pragma unroll
 	for (int i = 0; i < PT_BUCKET_SLOTS; i++)
-		if (b->addr[i] == 0 && __sync_val_compare_and_swap(&b->addr[i], 0, addr) == 0)
-			return bucket * PT_BUCKET_SLOTS + i;
-	return PT_NO_SLOT;
+		if (b->addr[i] == 0 && __sync_val_compare_and_swap(&b->addr[i], 0, addr | PT_KEY_PENDING) == 0)
+			return i;
+	return -1;
 }
 
 /*
@@ -309,12 +363,13 @@ static __always_inline __u32 claim_slot(struct pt_live_bucket *b, __u32 bucket, 
  * first, keep buckets balanced, so one rarely overflows before the table is
  * full; both full is counted as untracked.
  */
-static __always_inline void track_alloc(__u64 addr, __u64 size, __u32 site, __s32 stack_id)
+static __always_inline void track_alloc(__u64 addr, __u64 size, __u32 site_and_flags, __s32 stack_id)
 {
+	__u32 site = site_and_flags & PT_SITE_SLOT_MASK;
 	struct pt_live_bucket *first, *second;
 	struct pt_site_stats *st;
 	__u64 empty_first = 0, empty_second = 0;
-	__u32 bucket_first, bucket_second, slot;
+	__u32 bucket_first, bucket_second;
 	int i;
 
 	if (!addr)
@@ -327,12 +382,12 @@ static __always_inline void track_alloc(__u64 addr, __u64 size, __u32 site, __s3
 		return;
 	i = scan_bucket(first, addr, &empty_first);
 	if (i >= 0) {
-		pt_reenter(bucket_first * PT_BUCKET_SLOTS + i, addr, size, site, stack_id);
+		pt_reenter(bucket_first * PT_BUCKET_SLOTS + i, addr, size, site_and_flags, stack_id);
 		return;
 	}
 	i = scan_bucket(second, addr, &empty_second);
 	if (i >= 0) {
-		pt_reenter(bucket_second * PT_BUCKET_SLOTS + i, addr, size, site, stack_id);
+		pt_reenter(bucket_second * PT_BUCKET_SLOTS + i, addr, size, site_and_flags, stack_id);
 		return;
 	}
 	if (empty_second > empty_first) {
@@ -344,33 +399,37 @@ static __always_inline void track_alloc(__u64 addr, __u64 size, __u32 site, __s3
 		bucket_first = bucket_second;
 		bucket_second = t;
 	}
-	slot = claim_slot(first, bucket_first, addr);
-	if (slot == PT_NO_SLOT)
-		slot = claim_slot(second, bucket_second, addr);
-	if (slot == PT_NO_SLOT) {
+	i = claim_slot(first, addr);
+	if (i < 0) {
+		i = claim_slot(second, addr);
+		first = second;
+		bucket_first = bucket_second;
+	}
+	if (i < 0) {
 		__sync_fetch_and_add(&st->untracked, 1);
 		__sync_fetch_and_add(&st->untracked_bytes, size);
 		count(PT_CNT_LIVE_FULL);
 		return;
 	}
-	enter_allocation(slot, addr, size, site, stack_id, st);
+	enter_allocation(first, i, bucket_first * PT_BUCKET_SLOTS + i, addr, size, site,
+			 live_flags_of(site_and_flags, stack_id), stack_id, st);
 }
 
 /* Charges a matched free and makes the free path's result: size << 32 |
  * site flags << PT_SITE_FLAG_SHIFT | site, with the flags read only while a
  * hit tag is set (the free path's only reason to look). */
-static __always_inline __u64 freed(__u32 site, __u32 size, __s32 stack_id)
+static __always_inline __u64 freed(__u32 word, __u32 size, __s32 stack_id)
 {
-	__u32 flags = 0;
+	__u32 site = word & PT_SITE_SLOT_MASK, flags = 0;
 
-	charge_free(site, size, stack_id, false);
+	charge_free(word, size, stack_id, false);
 	if (poolhittag.active) {
 		struct pt_site *s = bpf_map_lookup_elem(&sites, &site);
 
 		if (s)
 			flags = s->flags & PT_SITE_HIT;
 	}
-	return ((__u64)size << 32) | (flags << PT_SITE_FLAG_SHIFT) | (site & PT_SITE_SLOT_MASK);
+	return ((__u64)size << 32) | (flags << PT_SITE_FLAG_SHIFT) | site;
 }
 
 /* The bucket holding addr, with its index there in *index and the bucket's
@@ -404,14 +463,14 @@ static __always_inline struct pt_live_bucket *locate(__u64 addr, __u32 *bucket, 
 /* Returns 0 when the address was not tracked, else
  * size << 32 | site flags << PT_SITE_FLAG_SHIFT | site, with the flags read
  * only while a hit tag is set (the free path's only reason to look). Inline
- * for the same reason as track_alloc; the second bucket is read only when
- * the first does not hold the address. */
+ * for the same reason as track_alloc. The bucket holds the site and size,
+ * so a free reads one line; the entry only for the stack, when one was
+ * taken. */
 static __always_inline __u64 track_free(__u64 addr)
 {
 	struct pt_live_bucket *b;
-	struct pt_live_entry *e;
-	__u32 bucket, slot, site, size;
-	__s32 stack_id;
+	__u32 bucket, word, size;
+	__s32 stack_id = -1;
 	int i;
 
 	if (!addr)
@@ -421,62 +480,68 @@ static __always_inline __u64 track_free(__u64 addr)
 		count(PT_CNT_FREE_UNMATCHED);
 		return 0;
 	}
-	slot = bucket * PT_BUCKET_SLOTS + i;
-	e = bpf_map_lookup_elem(&live_entries, &slot);
-	if (!e)
-		return 0;
-	/* read the entry before the slot is released: after that it can be
-	 * claimed and rewritten by another CPU */
-	site = e->site;
-	size = e->size;
-	stack_id = e->stack_id;
+	/* read the slot before it is released: after that it can be claimed
+	 * and rewritten by another CPU */
+	word = b->site[i];
+	size = b->size[i];
+	if ((word >> PT_SITE_FLAG_SHIFT) & PT_LIVE_STACK) {
+		__u32 slot = bucket * PT_BUCKET_SLOTS + i;
+		struct pt_live_entry *e = bpf_map_lookup_elem(&live_entries, &slot);
+
+		if (e)
+			stack_id = e->stack_id;
+	}
 	if (__sync_val_compare_and_swap(&b->addr[i], addr, 0) != addr)
 		return 0; /* a racing free of the same address (double free) won */
-	return freed(site, size, stack_id);
+	return freed(word, size, stack_id);
 }
 
 /*
- * The live table of kernels without BPF atomics: a preallocated hash map.
- * An insert with BPF_NOEXIST claims the address, a delete releases it: both
- * are atomic inside the map, so a racing double free is charged once. It
- * costs more per event than the buckets (a lookup and an insert or delete,
- * helper calls that take a bucket lock): docs/performance.md has the figures.
+ * The live table of kernels without BPF atomics: a preallocated hash map of
+ * whole records. An insert with BPF_NOEXIST claims the address, a delete
+ * releases it: both are atomic inside the map, so a racing double free is
+ * charged once. It costs more per event than the buckets (a lookup and an
+ * insert or delete, helper calls that take a bucket lock):
+ * docs/performance.md has the figures.
  */
-static __always_inline void fill_entry_legacy(struct pt_live_entry *e, __u64 addr, __u64 size, __u32 site,
-					      __s32 stack_id)
+static __always_inline void fill_record_legacy(struct pt_live_record *r, __u64 addr, __u64 size,
+					       __u32 site_and_flags, __s32 stack_id)
 {
-	e->addr = addr;
-	e->alloc_jiffies = bpf_jiffies64();
-	e->site = site;
-	e->size = (__u32)size;
-	e->stack_id = stack_id;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	r->addr = addr;
+	r->site = (site_and_flags & PT_SITE_SLOT_MASK) |
+		  (live_flags_of(site_and_flags, stack_id) << PT_SITE_FLAG_SHIFT);
+	r->size = (__u32)size;
+	r->entry.alloc_jiffies = bpf_jiffies64();
+	r->entry.stack_id = stack_id;
+	r->entry.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(r->entry.comm, sizeof(r->entry.comm));
 }
 
 /* The address is live already (its free was never seen): retire the old
- * entry as an implicit free and enter the new one. Rare, so out of line. */
-__noinline int pt_reenter_legacy(__u64 addr, __u64 size, __u32 site, __s32 stack_id)
+ * record as an implicit free and enter the new one. Rare, so out of line. */
+__noinline int pt_reenter_legacy(__u64 addr, __u64 size, __u32 site_and_flags, __s32 stack_id)
 {
-	struct pt_live_entry *old = bpf_map_lookup_elem(&live_hash, &addr);
+	struct pt_live_record *old = bpf_map_lookup_elem(&live_hash, &addr);
+	__u32 site = site_and_flags & PT_SITE_SLOT_MASK;
 	struct pt_site_stats *st = stats_of(site);
-	struct pt_live_entry e = {};
+	struct pt_live_record r = {};
 
 	if (!old || !st)
 		return 0;
 	/* addr 0: a free already charged whose delete the map refused (busy) */
 	if (old->addr == addr)
-		charge_free(old->site, old->size, old->stack_id, true);
-	fill_entry_legacy(&e, addr, size, site, stack_id);
-	if (bpf_map_update_elem(&live_hash, &addr, &e, BPF_ANY) == 0)
-		count_allocation(size, site, stack_id, st);
+		charge_free(old->site, old->size, old->entry.stack_id, true);
+	fill_record_legacy(&r, addr, size, site_and_flags, stack_id);
+	if (bpf_map_update_elem(&live_hash, &addr, &r, BPF_ANY) == 0)
+		count_allocation(size, site, r.site >> PT_SITE_FLAG_SHIFT, stack_id, st);
 	return 0;
 }
 
-static __always_inline void track_alloc_legacy(__u64 addr, __u64 size, __u32 site, __s32 stack_id)
+static __always_inline void track_alloc_legacy(__u64 addr, __u64 size, __u32 site_and_flags, __s32 stack_id)
 {
+	__u32 site = site_and_flags & PT_SITE_SLOT_MASK;
 	struct pt_site_stats *st;
-	struct pt_live_entry e = {};
+	struct pt_live_record r = {};
 	int err;
 
 	if (!addr)
@@ -484,14 +549,14 @@ static __always_inline void track_alloc_legacy(__u64 addr, __u64 size, __u32 sit
 	st = stats_of(site);
 	if (!st)
 		return;
-	fill_entry_legacy(&e, addr, size, site, stack_id);
+	fill_record_legacy(&r, addr, size, site_and_flags, stack_id);
 	/* as an int: 5.10 hands the map's error back in the low 32 bits only
 	 * (-EEXIST arrived as 4294967279) */
-	err = (int)bpf_map_update_elem(&live_hash, &addr, &e, BPF_NOEXIST);
+	err = (int)bpf_map_update_elem(&live_hash, &addr, &r, BPF_NOEXIST);
 	if (err == 0) {
-		count_allocation(size, site, stack_id, st);
+		count_allocation(size, site, r.site >> PT_SITE_FLAG_SHIFT, stack_id, st);
 	} else if (err == -EEXIST) {
-		pt_reenter_legacy(addr, size, site, stack_id);
+		pt_reenter_legacy(addr, size, site_and_flags, stack_id);
 	} else {
 		__sync_fetch_and_add(&st->untracked, 1);
 		__sync_fetch_and_add(&st->untracked_bytes, size);
@@ -503,49 +568,47 @@ static __always_inline void track_alloc_legacy(__u64 addr, __u64 size, __u32 sit
 
 static __always_inline __u64 track_free_legacy(__u64 addr)
 {
-	struct pt_live_entry *e;
-	__u32 site, size;
+	struct pt_live_record *r;
+	__u32 word, size;
 	__s32 stack_id;
 	int err;
 
 	if (!addr)
 		return 0;
-	e = bpf_map_lookup_elem(&live_hash, &addr);
-	if (!e) {
+	r = bpf_map_lookup_elem(&live_hash, &addr);
+	if (!r) {
 		count(PT_CNT_FREE_UNMATCHED);
 		return 0;
 	}
-	site = e->site;
-	size = e->size;
-	stack_id = e->stack_id;
-	if (e->addr != addr)
+	word = r->site;
+	size = r->size;
+	stack_id = r->entry.stack_id;
+	if (r->addr != addr)
 		return 0; /* freed already, its delete refused (below) */
 	err = (int)bpf_map_delete_elem(&live_hash, &addr);
 	if (err == -ENOENT)
 		return 0; /* a racing free of the same address won */
 	if (err != 0)
-		e->addr = 0; /* busy (see track_alloc_legacy): dead from now on,
+		r->addr = 0; /* busy (see track_alloc_legacy): dead from now on,
 				readers and the next allocation there skip it */
-	return freed(site, size, stack_id);
+	return freed(word, size, stack_id);
 }
 
 /* The size of a live allocation at addr, 0 when none is: pt_dump's check,
  * for either table design. */
 static __always_inline __u32 live_size(__u64 addr)
 {
-	struct pt_live_entry *e;
-	__u32 bucket, slot;
+	struct pt_live_bucket *b;
+	__u32 bucket;
 	int i = 0;
 
 	if (hash_live_table) {
-		e = bpf_map_lookup_elem(&live_hash, &addr);
-		return e && e->addr == addr ? e->size : 0;
+		struct pt_live_record *r = bpf_map_lookup_elem(&live_hash, &addr);
+
+		return r && r->addr == addr ? r->size : 0;
 	}
-	if (!locate(addr, &bucket, &i))
-		return 0;
-	slot = bucket * PT_BUCKET_SLOTS + i;
-	e = bpf_map_lookup_elem(&live_entries, &slot);
-	return e && e->addr == addr ? e->size : 0;
+	b = locate(addr, &bucket, &i);
+	return b ? b->size[i & (PT_BUCKET_SLOTS - 1)] : 0;
 }
 
 #endif /* POOLTAG_TABLES_BPF_H */

@@ -125,7 +125,7 @@ uint64_t TableGeometry::kernel_bytes() const {
   uint64_t cpus = possible_cpus;
   // a preallocated hash element: the kernel's htab_elem header (48 bytes
   // on 64-bit), the key and the value, each rounded to 8
-  uint64_t live = hash_live_table ? live_slots() * (48 + sizeof(uint64_t) + sizeof(pt_live_entry))
+  uint64_t live = hash_live_table ? live_slots() * (48 + sizeof(uint64_t) + sizeof(pt_live_record))
                                   : live_buckets * sizeof(pt_live_bucket) + live_slots() * sizeof(pt_live_entry);
   return live +
          static_cast<uint64_t>(max_sites) * (sizeof(pt_site) + cpus * sizeof(pt_site_stats) + sizeof(uint32_t)) +

@@ -202,21 +202,21 @@ pt_counters PinnedState::counters() const {
 uint64_t PinnedState::live_used() const {
   uint64_t used = 0;
   if (hash_live_table()) {
-    (void)for_each_live([&](const pt_live_entry &) { ++used; });
+    (void)for_each_live([&](const pt_live_record &) { ++used; });
     return used;
   }
-  const auto *keys = static_cast<const uint64_t *>(live_keys_.data());
-  uint64_t slots = static_cast<uint64_t>(state_.live_buckets) * PT_BUCKET_SLOTS;
-  for (uint64_t i = 0; i < slots; ++i) used += keys[i] != 0;
+  const auto *buckets = static_cast<const pt_live_bucket *>(live_keys_.data());
+  for (uint32_t b = 0; b < state_.live_buckets; ++b)
+    for (uint64_t key : buckets[b].addr) used += key != 0;
   return used;
 }
 
-Status PinnedState::for_each_live(const std::function<void(const pt_live_entry &)> &each) const {
+Status PinnedState::for_each_live(const std::function<void(const pt_live_record &)> &each) const {
   if (hash_live_table()) {
     // copied in batches: a hash map cannot be mapped
     constexpr uint32_t kBatch = 4096;
     std::vector<uint64_t> keys(kBatch);
-    std::vector<pt_live_entry> values(kBatch);
+    std::vector<pt_live_record> values(kBatch);
     uint64_t in_batch = 0, out_batch = 0;
     for (bool first = true;; first = false) {
       uint32_t count = kBatch;
@@ -238,15 +238,22 @@ Status PinnedState::for_each_live(const std::function<void(const pt_live_entry &
     if (!m) return m.error();
     live_entries_ = std::move(*m);
   }
-  const auto *keys = static_cast<const uint64_t *>(live_keys_.data());
+  const auto *buckets = static_cast<const pt_live_bucket *>(live_keys_.data());
   const auto *entries = static_cast<const pt_live_entry *>(live_entries_.data());
-  for (uint64_t i = 0; i < slots; ++i) {
-    uint64_t key = keys[i];
-    if (key == 0) continue;
-    pt_live_entry e = entries[i];
-    // torn or reused while read: the entry's copy of the key must agree
-    if (e.addr != key || keys[i] != key) continue;
-    each(e);
+  for (uint32_t b = 0; b < state_.live_buckets; ++b) {
+    for (uint32_t i = 0; i < PT_BUCKET_SLOTS; ++i) {
+      const uint64_t key = __atomic_load_n(&buckets[b].addr[i], __ATOMIC_ACQUIRE);
+      // empty, or claimed and still being written
+      if (key == 0 || (key & PT_KEY_PENDING) != 0) continue;
+      pt_live_record r{};
+      r.addr = key;
+      r.site = buckets[b].site[i];
+      r.size = buckets[b].size[i];
+      r.entry = entries[static_cast<size_t>(b) * PT_BUCKET_SLOTS + i];
+      // freed or refilled while read: the slot must still hold the same key
+      if (__atomic_load_n(&buckets[b].addr[i], __ATOMIC_ACQUIRE) != key) continue;
+      each(r);
+    }
   }
   return Ok{};
 }
@@ -318,7 +325,11 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
     if (t.allocs == 0 && t.frees == 0 && t.untracked == 0) continue;
     model::SiteSample sample = describe_site(i);
     const uint64_t k = snap.sample_every;  // sampled: scale to estimates
-    sample.counts = model::Counts{t.allocs * k,    t.frees * k,           t.alloc_bytes * k,   t.free_bytes * k,
+    // bytes per event only where sizes differ; else counts times the size
+    const bool per_event = (s.flags & PT_SITE_VARIABLE_SIZE) != 0 || i == PT_SITE_OVERFLOW;
+    const uint64_t alloc_bytes = per_event ? t.alloc_bytes : t.allocs * s.object_size;
+    const uint64_t free_bytes = per_event ? t.free_bytes : t.frees * s.object_size;
+    sample.counts = model::Counts{t.allocs * k,    t.frees * k,           alloc_bytes * k,     free_bytes * k,
                                   t.untracked * k, t.untracked_bytes * k, t.implicit_frees * k};
     snap.sites.push_back(std::move(sample));
   }
@@ -393,17 +404,18 @@ model::SiteSample PinnedState::describe_site(uint32_t slot) const {
 Result<std::vector<model::LiveAllocation>> PinnedState::live(const std::function<bool(uint32_t site)> &want) const {
   const uint64_t now_ns = monotonic_now_ns();
   std::vector<model::LiveAllocation> out;
-  auto st = for_each_live([&](const pt_live_entry &e) {
-    if (!want(e.site)) return;
+  auto st = for_each_live([&](const pt_live_record &r) {
+    const uint32_t site = r.site & PT_SITE_SLOT_MASK;
+    if (!want(site)) return;
     model::LiveAllocation a;
-    a.address = e.addr;
-    a.size = e.size;
-    uint64_t alloc_ns = monotonic_of_jiffies(state_, e.alloc_jiffies);
+    a.address = r.addr;
+    a.size = r.size;
+    uint64_t alloc_ns = monotonic_of_jiffies(state_, r.entry.alloc_jiffies);
     a.age_ns = now_ns > alloc_ns ? now_ns - alloc_ns : 0;
-    a.pid = e.pid;
-    a.comm.assign(e.comm, strnlen(e.comm, sizeof(e.comm)));
-    a.site = e.site;
-    a.stack_id = e.stack_id;
+    a.pid = r.entry.pid;
+    a.comm.assign(r.entry.comm, strnlen(r.entry.comm, sizeof(r.entry.comm)));
+    a.site = site;
+    a.stack_id = r.entry.stack_id;
     out.push_back(std::move(a));
   });
   if (!st) return st.error();

@@ -103,8 +103,8 @@ class PinnedState {
     return fd(which == Selector::HitTag ? pins::Pin::PoolHitTag : pins::Pin::StackTags);
   }
   bool hash_live_table() const { return (state_.flags & PT_STATE_HASH_LIVE_TABLE) != 0; }
-  // Calls `each` with every live entry whose key it could read consistently.
-  Status for_each_live(const std::function<void(const pt_live_entry &)> &each) const;
+  // Calls `each` with every live allocation whose slot it could read consistently.
+  Status for_each_live(const std::function<void(const pt_live_record &)> &each) const;
 
   std::array<UniqueFd, pins::kCount> fds_;  // by pin: those the table says a reader opens
   MappedArray sites_, site_stats_, live_keys_;

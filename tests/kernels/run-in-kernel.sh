@@ -31,10 +31,13 @@
 #
 # Environment: POOLTAG_KERNEL_CACHE, POOLTAG_KERNEL_TIMEOUT,
 # POOLTAG_KERNEL_MEM (qemu -m, default 2G), POOLTAG_KERNEL_SMP (default 2),
-# POOLTAG_KERNEL_TCG (multi, the default, or single: one host thread for
-# all vCPUs, slower; emulated cross-modifying code is then consistent: under
-# multi, many attach/detach cycles (the benchmark's) have ended in a guest
-# executing half-patched kernel text, as a panic in the middle of a NOP),
+# POOLTAG_KERNEL_TCG (single, the default: one host thread for all vCPUs;
+# or multi: a thread per vCPU, about 1.3x faster, but its emulation of
+# cross-modifying code races: a 6.12 guest has panicked in the middle of a
+# just-patched tracepoint jump (kfree+0x34) in the matrix and in the middle
+# of a NOP during the benchmark's attach/detach cycles, and 6.18 oopsed at
+# boot on an int3 of text being patched; under single the 6.12 benchmark and
+# runtime tier have run clean),
 # POOLTAG_KERNEL_ENV (more variable names to pass in),
 # POOLTAG_KERNEL_CONSOLE=1 (copy the kernel console to stderr afterwards).
 set -euo pipefail
@@ -414,7 +417,7 @@ run_vm() {
   : >"$tmp/out"; : >"$tmp/console"; : >"$tmp/status"
   t0=$(date +%s.%N)
   timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 \
-    -accel "tcg,thread=${POOLTAG_KERNEL_TCG:-multi}" -cpu max -m "${POOLTAG_KERNEL_MEM:-2G}" -smp "${POOLTAG_KERNEL_SMP:-2}" \
+    -accel "tcg,thread=${POOLTAG_KERNEL_TCG:-single}" -cpu max -m "${POOLTAG_KERNEL_MEM:-2G}" -smp "${POOLTAG_KERNEL_SMP:-2}" \
     -nodefaults -no-user-config -display none -monitor none -no-reboot \
     -kernel "$dir/vmlinuz" -initrd "$tmp/initrd" \
     -append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init" \

@@ -13,7 +13,7 @@ TEST(Geometry, RoundsToPowersOfTwo) {
   o.max_sites = 10000;
   auto g = TableGeometry::from(o);
   ASSERT_TRUE(g.ok());
-  EXPECT_EQ(g->live_buckets, 131072u);  // 1e6 / 8 = 125000 -> 2^17
+  EXPECT_EQ(g->live_buckets, 262144u);  // 1e6 / 4 = 250000 -> 2^18
   EXPECT_EQ(g->live_slots(), 1048576u);
   EXPECT_EQ(g->max_sites, 16384u);
 }
@@ -48,7 +48,8 @@ TEST(Geometry, RejectsOutOfRange) {
 TEST(Geometry, SharedLayoutsStayPlain) {
   // the pinned maps' format: a layout change must bump PT_STATE_VERSION
   EXPECT_EQ(sizeof(pt_live_bucket), 64u) << "a bucket is one cache line";
-  EXPECT_EQ(sizeof(pt_live_entry), 48u);
+  EXPECT_EQ(sizeof(pt_live_entry), 32u) << "two entries to a line, none across two";
+  EXPECT_EQ(sizeof(pt_live_record), 48u);
   EXPECT_EQ(sizeof(pt_site), 64u);
   EXPECT_EQ(sizeof(pt_site_stats), 64u);
 }
