@@ -13,7 +13,7 @@
 #define ENOMEM 12
 
 /* Load-time settings, written by the loader before load. */
-const volatile __u32 live_bucket_mask = 0; /* buckets - 1, a power of two */
+const volatile __u32 live_buckets = 2; /* any count: buckets are picked by multiply-shift */
 const volatile __u32 site_mask = 0;        /* sites - 1, a power of two */
 const volatile __u32 site_shift = 0;       /* log2(sites): site_stats row of a CPU */
 const volatile __u32 possible_cpus = 1;

@@ -173,10 +173,12 @@ static __always_inline void buckets_of(__u64 addr, __u32 *first, __u32 *second)
 {
 	__u64 h = mix64(addr);
 
-	*first = (__u32)h & live_bucket_mask;
-	*second = (__u32)(h >> 32) & live_bucket_mask;
-	if (*second == *first)
-		*second = *first ^ 1; /* the loader guarantees at least two buckets */
+	/* multiply-shift, not a mask: the loader sizes the table to the
+	 * allocations asked for, not to a power of two */
+	*first = (__u32)(((h & 0xffffffffULL) * live_buckets) >> 32);
+	*second = (__u32)(((h >> 32) * live_buckets) >> 32);
+	if (*second == *first) /* the loader guarantees at least two buckets */
+		*second = *first + 1 < live_buckets ? *first + 1 : 0;
 }
 
 /* 1 when x is 0, else 0, without a jump. (x == 0) would compile to one (BPF

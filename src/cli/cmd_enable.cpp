@@ -27,8 +27,8 @@ Runner add_enable(CLI::App &app, Context &ctx) {
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--max-live", args->max_live,
-                  "Live allocations the table has room for (K/M suffixes; rounded up to a power of two). Beyond it "
-                  "allocations are counted as untracked")
+                  "Live allocations the table has room for (K/M suffixes; 1.3 slots each, so that holding "
+                  "that many leaves under 1% untracked). Allocations that find no slot are counted as untracked")
       ->capture_default_str();
   cmd->add_option("--max-sites", args->max_sites, "Distinct allocation sites the site table has room for")
       ->capture_default_str();
@@ -90,7 +90,7 @@ Runner add_enable(CLI::App &app, Context &ctx) {
                "sites ({} of kernel memory), pinned at {}\n",
                r.plan.enabled().to_string(), r.tracepoints - r.plan.bulk.attachments.size(),
                r.plan.bulk.on ? fmt::format(" and {} bulk-path functions", r.plan.bulk.attachments.size()) : "",
-               format_count(r.geometry.live_slots()),
+               format_count(options.max_live),
                format_count(r.geometry.max_sites), format_bytes_short(r.geometry.kernel_bytes()), ctx.pin_dir);
     // what this kernel cannot give, one line each (pooltag check tells all)
     for (const auto &line : r.plan.messages(r.release)) fmt::print("{}\n", line);

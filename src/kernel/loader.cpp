@@ -98,7 +98,11 @@ Result<TableGeometry> TableGeometry::from(const EnableOptions &options) {
   TableGeometry g;
   g.stack_depth = options.stack_depth;
   g.stack_entries = std::bit_ceil(options.stack_entries);
-  g.live_buckets = static_cast<uint32_t>(std::bit_ceil((options.max_live + PT_BUCKET_SLOTS - 1) / PT_BUCKET_SLOTS));
+  // 21/16 slots per allocation asked for: with two choices of four-slot
+  // buckets, a table holding max_live allocations then leaves about 0.8% of
+  // them untracked (docs/engine.md, Capacity)
+  g.live_buckets = static_cast<uint32_t>(
+      std::max<uint64_t>(2, (options.max_live * kLiveSlotsPer16 + 16 * PT_BUCKET_SLOTS - 1) / (16 * PT_BUCKET_SLOTS)));
   g.max_sites = std::bit_ceil(options.max_sites);
   g.possible_cpus = static_cast<uint32_t>(std::max(libbpf_num_possible_cpus(), 1));
   if (static_cast<uint64_t>(g.max_sites) * g.possible_cpus > (1ull << 31))
@@ -195,7 +199,7 @@ Status TaggingLoader::open_and_load(const EnableOptions &options) {
     // configure: table sizes, load-time constants, which programs
     const auto &g = geometry_;
     const bool hash = g.hash_live_table;
-    skel->rodata->live_bucket_mask = g.live_buckets - 1;
+    skel->rodata->live_buckets = g.live_buckets;
     skel->rodata->site_mask = g.max_sites - 1;
     skel->rodata->site_shift = static_cast<uint32_t>(std::countr_zero(g.max_sites));
     skel->rodata->possible_cpus = g.possible_cpus;

@@ -41,8 +41,14 @@ struct EnableOptions {
   TagSelection stacks;                      // what enable() computed from them
 };
 
-// Table geometry derived from the options: powers of two, as the programs
-// mask rather than divide.
+// Live slots per 16 allocations asked for (--max-live): two choices of
+// four-slot buckets fill to about 76% before 1% of allocations find both
+// full (docs/engine.md, Capacity).
+inline constexpr uint64_t kLiveSlotsPer16 = 21;
+
+// Table geometry derived from the options. The site and stack tables are
+// powers of two (the programs mask rather than divide); the live table is
+// any number of buckets (multiply-shift).
 struct TableGeometry {
   bool hash_live_table = false;  // the live table is a hash map (no BPF atomics)
   uint32_t live_buckets = 0;

@@ -162,7 +162,8 @@ TEST_F(EnabledTagging, StatusShowsProgramsAndNoLossesFromTheTable) {
   EXPECT_EQ(s["programs"].size(), kernel_attachments()) << "a program on each tracepoint and function pooltag check named";
   EXPECT_EQ(s["lost"]["untracked"], 0);
   EXPECT_GT(s["live"]["used"].get<int64_t>(), 0);
-  EXPECT_EQ(s["live"]["capacity"], 1 << 20);
+  EXPECT_EQ(s["live"]["max_live"], 1 << 20) << "the default --max-live";
+  EXPECT_EQ(s["live"]["capacity"], (1 << 20) / 16 * 21) << "slots: 21 for every 16 allocations asked for";
 }
 
 TEST_F(EnabledTagging, KilledReadersChangeNothing) {

@@ -7,14 +7,14 @@
 using namespace pooltag;
 using namespace pooltag::kernel;
 
-TEST(Geometry, RoundsToPowersOfTwo) {
+TEST(Geometry, SizesTheLiveTableToTheAllocationsAskedForAndTheRestToPowersOfTwo) {
   EnableOptions o;
   o.max_live = 1000000;
   o.max_sites = 10000;
   auto g = TableGeometry::from(o);
   ASSERT_TRUE(g.ok());
-  EXPECT_EQ(g->live_buckets, 262144u);  // 1e6 / 4 = 250000 -> 2^18
-  EXPECT_EQ(g->live_slots(), 1048576u);
+  EXPECT_EQ(g->live_buckets, 328125u);  // 1e6 * 21/16 slots, 4 to a bucket
+  EXPECT_EQ(g->live_slots(), 1312500u);
   EXPECT_EQ(g->max_sites, 16384u);
 }
 
