@@ -1,0 +1,14 @@
+// A hit of the hit tag (pooltag hit, kd's g): one line per event; its stack
+// is render_kb's (stack_view.h). Reads the model only.
+#pragma once
+
+#include <string>
+
+#include "model/snapshot.h"
+
+namespace pooltag::views {
+
+// "alloc TAG [pool] address 0x... size N by COMM (PID/TID)": one hit event.
+std::string hit_line(const model::HitEvent &event, const std::string &tag, model::Pool pool);
+
+}  // namespace pooltag::views
