@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "cli/reader.h"
 #include "common/units.h"
 #include "views/find_view.h"
@@ -98,10 +99,8 @@ Runner add_find(CLI::App &app, Context &ctx) {
       if (it == wanted.end()) return {"", ""};
       return {r.tagger().tag_of(it->second.site).tag, std::string(model::pool_name(it->second.site.pool))};
     };
-    if (args->json)
-      fmt::print("{}\n", views::find_json(groups, allocations, opts, frames).dump());
-    else
-      fmt::print("{}", views::render_find_text(groups, allocations, opts, frames));
+    Output(args->json).result([&] { return views::find_json(groups, allocations, opts, frames); },
+                              [&] { return views::render_find_text(groups, allocations, opts, frames); });
     return 0;
   };
 }
@@ -124,7 +123,7 @@ Runner add_pool(CLI::App &app, Context &ctx) {
     auto &r = **session;
     auto owner = r.owner_of(*address);
     if (!owner) return owner.error();
-    fmt::print("{}", views::render_address_owner(*address, *owner, r.symbolizer()));
+    Output(false).text(views::render_address_owner(*address, *owner, r.symbolizer()));
     return owner->has_value() ? 0 : static_cast<int>(kExitError);
   };
 }

@@ -6,9 +6,9 @@
 #include <time.h>
 
 #include <atomic>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "cli/reader.h"
 #include "common/units.h"
 #include "kernel/loader.h"
@@ -76,6 +76,7 @@ Runner add_hit(CLI::App &app, Context &ctx) {
     uint64_t since = kernel::monotonic_now_ns();  // before the tag is set: no event of ours is skipped
     if (auto st = r.set_hit_tag(patterns, flags); !st) return st.error();
 
+    Output output(args->json);
     // the drop counter alone: a snapshot would sum every site and scan the live table
     uint64_t events = 0;
     uint64_t drops_before = r.hit_drops();
@@ -83,17 +84,8 @@ Runner add_hit(CLI::App &app, Context &ctx) {
       if (args->count != 0 && events >= args->count) return;
       ++events;
       std::string tag = r.tagger().tag_of(site).tag;
-      const char *kind = ev.kind == model::HitEvent::Kind::Alloc ? "alloc" : "free";
-      if (args->json) {
-        nlohmann::json j = {{"event", kind},          {"tag", tag},         {"pool", model::pool_name(site.pool)},
-                            {"address", ev.address},  {"size", ev.size},    {"pid", ev.pid},
-                            {"tid", ev.tid},          {"comm", ev.comm},    {"time_ns", ev.time_ns},
-                            {"stopped", ev.stopped},  {"stack", views::stack_frames(ev.stack, r.symbolizer())}};
-        fmt::print("{}\n", j.dump());
-      } else {
-        fmt::print("{}\n", views::hit_line(ev, tag, site.pool));
-        fmt::print("{}", views::render_kb(ev.stack, r.symbolizer()));
-      }
+      output.result([&] { return views::hit_json(ev, tag, site.pool, r.symbolizer()); },
+                    [&] { return views::hit_line(ev, tag, site.pool) + "\n" + views::render_kb(ev.stack, r.symbolizer()); });
       std::fflush(stdout);
     };
     auto on_open = [&] {
@@ -124,9 +116,8 @@ Runner add_hit(CLI::App &app, Context &ctx) {
     // outlive the command that asked for it.
     if (args->stop_task) (void)r.set_hit_tag(patterns, 0);
     uint64_t drops = r.hit_drops() - drops_before;
-    std::FILE *summary = args->json ? stderr : stdout;
-    fmt::print(summary, "{} events{}; hit tag '{}' stays set (pooltag hit --clear clears it)\n", events,
-               drops ? fmt::format(", {} lost: ring buffer full", drops) : "", patterns[0]);
+    output.note(fmt::format("{} events{}; hit tag '{}' stays set (pooltag hit --clear clears it)", events,
+                            drops ? fmt::format(", {} lost: ring buffer full", drops) : "", patterns[0]));
     // a watch that broke after events came: the summary, then the error
     if (!watched) return watched.error();
     return 0;

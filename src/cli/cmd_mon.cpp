@@ -183,10 +183,8 @@ Result<int> run_mon(const MonArgs &args, Context &ctx) {
     if (i != 0) interruptible_sleep(options->interval_ns);
     if (g_stop != 0) break;
     if (auto st = mon.refresh(); !st) return st.error();
-    if (args.json)
-      fmt::print("{}\n", mon.report_json().dump());
-    else
-      fmt::print("{}{}", i == 0 ? "" : "\n", mon.render_report(kBatchWidth));
+    Output(args.json).result([&] { return mon.report_json(); },
+                             [&] { return (i == 0 ? "" : "\n") + mon.render_report(kBatchWidth); });
     std::fflush(stdout);
   }
   return kExitOk;

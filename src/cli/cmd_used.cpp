@@ -102,10 +102,8 @@ Runner add_used(CLI::App &app, Context &ctx) {
     vopts.max_rows = args->top;
     vopts.wide = args->wide;
     vopts.width = output_width();
-    if (args->json)
-      fmt::print("{}\n", views::used_json(table, snapshot, vopts).dump());
-    else
-      fmt::print("{}", views::render_used_text(table, snapshot, vopts));
+    Output(args->json).result([&] { return views::used_json(table, snapshot, vopts); },
+                              [&] { return views::render_used_text(table, snapshot, vopts); });
     return 0;
   };
 }
