@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/text.h"
 #include "common/units.h"
 #include "model/tag_sites.h"
 #include "views/mon_model.h"
@@ -19,15 +20,6 @@ std::vector<ColumnLayout> MonModel::columns(size_t width) const {
   for (const auto &r : rows_) longest = std::max(longest, r.tag.size());
   return layout_columns(width, longest);
 }
-
-namespace {
-
-std::string rtrim(std::string s) {
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
-
-}  // namespace
 
 std::vector<std::string> MonModel::header_lines(size_t width) const {
   std::vector<std::string> out;
