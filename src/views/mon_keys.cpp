@@ -153,6 +153,27 @@ void add_binding_lines(const std::vector<MonModel::KeyBinding> &table, std::vect
                                       : fmt::format("  {}   {}", b.names, b.help));
 }
 
+// The detail view's bindings on as few lines as fit 80 columns: "keys
+// help" items joined by "; ", a line broken only between items, so that
+// the help screen still fits 80x24.
+void add_compact_lines(std::string_view heading, const std::vector<MonModel::KeyBinding> &table,
+                       std::vector<std::string> &out) {
+  constexpr size_t kWidth = 78;
+  std::string line(heading);
+  bool first = true;
+  for (const auto &b : table) {
+    std::string item = fmt::format("{} {}", b.names, b.help);
+    if (!first && line.size() + 2 + item.size() > kWidth) {
+      out.push_back(line + ";");
+      line = "    " + item;
+    } else {
+      line += (first ? "" : "; ") + item;
+    }
+    first = false;
+  }
+  out.push_back(line);
+}
+
 MonModel::Action run_binding(const std::vector<MonModel::KeyBinding> &table, MonModel &mon, int k) {
   for (const auto &b : table)
     if (std::find(b.keys.begin(), b.keys.end(), k) != b.keys.end()) return b.action(mon, k);
@@ -164,9 +185,7 @@ MonModel::Action run_binding(const std::vector<MonModel::KeyBinding> &table, Mon
 std::vector<std::string> mon_help_lines() {
   std::vector<std::string> out = {"pooltag mon keys (docs/mon.md)", ""};
   add_binding_lines(MonModel::key_table(), out);
-  out.emplace_back("");
-  out.emplace_back("In the sites of a tag (Enter):");
-  add_binding_lines(MonModel::detail_key_table(), out);
+  add_compact_lines("  In a tag's sites (Enter): ", MonModel::detail_key_table(), out);
   for (std::string_view l : {"", "Columns: Allocs, Frees since tagging began; Diff = Allocs - Frees (outstanding);",
                              "Bytes outstanding; (chg) = change since the last refresh; PerAlloc = Bytes / Diff;",
                              "Owner = module, or the tag file's owner and description.", "",

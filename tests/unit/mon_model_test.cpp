@@ -705,7 +705,10 @@ TEST(MonKeys, TheHelpScreenListsTheDetailViewsKeysFromItsTable) {
   expect_help_lines_for(MonModel::detail_key_table());
   std::string text;
   for (const auto &l : mon_help_lines()) text += l + "\n";
-  EXPECT_THAT(text, HasSubstr("In the sites of a tag (Enter):"));
+  EXPECT_THAT(text, HasSubstr("In a tag's sites (Enter): "));
+  EXPECT_LE(mon_help_lines().size(), 23u) << "the help screen fits 80x24 (its last line is the footer's)";
+  for (const auto &l : mon_help_lines())
+    if (l.find("(Enter): ") != std::string::npos || l.rfind("    ", 0) == 0) EXPECT_LE(l.size(), 80u) << l;
 }
 
 TEST_F(MonModelTest, EveryKeyOfTheTablesDoesSomething) {
