@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "kernel/control.h"
 #include "kernel/features.h"
 #include "kernel/plan.h"
@@ -26,10 +27,8 @@ Runner add_check(CLI::App &app, Context &ctx) {
     kernel::LinuxKernelProbe probe;
     auto features = kernel::probe_kernel(probe);
     auto plan = kernel::plan_tagging(features, *pools);
-    if (args->json)
-      fmt::print("{}\n", views::check_json(features, plan).dump());
-    else
-      fmt::print("{}", views::check_text(features, plan));
+    Output(args->json).result([&] { return views::check_json(features, plan); },
+                              [&] { return views::check_text(features, plan); });
     return plan.fatal.empty() ? 0 : static_cast<int>(kExitError);
   };
 }

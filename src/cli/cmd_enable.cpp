@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #include "common/units.h"
-#include "kernel/control.h"
+#include "engine/control.h"
 
 namespace pooltag::cli {
 
@@ -81,9 +81,7 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     options.stack_depth = args->stack_depth;
     options.stack_entries = static_cast<uint32_t>(*stack_entries);
     options.hit_buffer_bytes = static_cast<uint32_t>(*hit_buffer);
-    symbols::FileKallsymsSource kallsyms(ctx.kallsyms_path);
-    kernel::LinuxKernelProbe probe;
-    auto report_or = kernel::enable(ctx.pin_dir, options, *ctx.system, kallsyms, probe);
+    auto report_or = engine::enable(ctx.pin_dir, options, *ctx.system, ctx.kallsyms_path);
     if (!report_or) return report_or.error();
     const auto &r = *report_or;
     fmt::print("pool tagging enabled: pools {}, programs on {} tracepoints{}, room for {} live allocations and {} "
@@ -109,7 +107,7 @@ Runner add_enable(CLI::App &app, Context &ctx) {
 Runner add_disable(CLI::App &app, Context &ctx) {
   app.add_subcommand("disable", "Stop pool tagging: detach the programs and remove the pinned state and counts");
   return [&ctx]() -> Result<int> {
-    if (auto st = kernel::disable(ctx.pin_dir, *ctx.system); !st) return st.error();
+    if (auto st = engine::disable(ctx.pin_dir, *ctx.system); !st) return st.error();
     fmt::print("pool tagging disabled\n");
     return 0;
   };

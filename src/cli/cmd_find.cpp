@@ -6,7 +6,7 @@
 #include <map>
 
 #include "cli/commands.h"
-#include "cli/kd_shared.h"
+#include "cli/output.h"
 #include "cli/reader.h"
 #include "common/units.h"
 #include "views/find_view.h"
@@ -17,56 +17,17 @@ namespace pooltag::cli {
 namespace {
 
 // Stack frames by id, read and symbolized once per id.
-views::FrameSource memoized_frames(const Reader &r) {
+views::FrameSource memoized_frames(const engine::Session &session) {
   auto cache = std::make_shared<std::map<int32_t, std::vector<std::string>>>();
-  return [&r, cache](int32_t id) {
+  return [&session, cache](int32_t id) {
     auto it = cache->find(id);
-    if (it == cache->end()) it = cache->emplace(id, views::stack_frames(r.state().stack(id), r.symbolizer())).first;
+    if (it == cache->end())
+      it = cache->emplace(id, views::stack_frames(session.stack(id), session.symbolizer())).first;
     return it->second;
   };
 }
 
 }  // namespace
-
-Result<FoundAllocations> find_allocations(const Reader &r, const std::string &tag, std::optional<model::Pool> pool,
-                                          uint64_t older_than) {
-  auto snapshot = r.state().snapshot();
-  if (!snapshot) return snapshot.error();
-  FoundAllocations found;
-  for (const auto &s : snapshot->sites)
-    if (r.matches(s, tag, pool)) found.sites[s.id] = s;
-  auto live = r.state().live([&](uint32_t site) { return found.sites.count(site) != 0; });
-  if (!live) return live.error();
-  for (auto &a : *live)
-    if (a.age_ns >= older_than) found.allocations.push_back(std::move(a));
-  std::sort(found.allocations.begin(), found.allocations.end(),
-            [](const auto &a, const auto &b) { return a.age_ns != b.age_ns ? a.age_ns > b.age_ns : a.address < b.address; });
-  return found;
-}
-
-Result<bool> print_pool(const Reader &r, uint64_t address, std::FILE *out) {
-  auto live = r.state().live([](uint32_t) { return true; });
-  if (!live) return live.error();
-  const model::LiveAllocation *hit = nullptr;
-  for (const auto &a : *live)
-    if (address >= a.address && address - a.address < std::max<uint64_t>(a.size, 1)) hit = &a;
-  if (hit == nullptr) {
-    fmt::print(out, "{:016x} is not in a tracked allocation\n", address);
-    return false;
-  }
-  auto snapshot = r.state().snapshot();
-  if (!snapshot) return snapshot.error();
-  model::Site site;
-  for (const auto &s : snapshot->sites)
-    if (s.id == hit->site) site = s.site;
-  fmt::print(out, "{:016x} is inside an allocation of tag '{}':\n", address, r.tagger().tag_of(site).tag);
-  fmt::print(out, "  start {:016x}  size {}  offset 0x{:x}  pool {}  age {}  by {} ({})\n", hit->address, hit->size,
-             address - hit->address, model::pool_name(site.pool), format_duration_ns(hit->age_ns), hit->comm,
-             hit->pid);
-  if (site.code_address != 0) fmt::print(out, "  allocated at {}\n", r.symbolizer().describe(site.code_address));
-  if (hit->stack_id >= 0) fmt::print(out, "{}", views::render_kb(r.state().stack(hit->stack_id), r.symbolizer()));
-  return true;
-}
 
 Runner add_find(CLI::App &app, Context &ctx) {
   auto *cmd = app.add_subcommand(
@@ -108,10 +69,10 @@ Runner add_find(CLI::App &app, Context &ctx) {
     if (dump_bytes > PT_MAX_DUMP_BYTES)
       return Error{fmt::format("--dump {} is too large (at most {})", dump_bytes, PT_MAX_DUMP_BYTES),
                           kExitUsage};
-    auto reader = Reader::open(ctx, args->tags, "find");
-    if (!reader) return reader.error();
-    auto &r = **reader;
-    auto found = find_allocations(r, args->tag, pool, older_than);
+    auto session = open_session(ctx, args->tags, "find");
+    if (!session) return session.error();
+    auto &r = **session;
+    auto found = r.find(args->tag, pool, older_than);
     if (!found) return found.error();
     const auto &wanted = found->sites;
     auto &allocations = found->allocations;
@@ -120,7 +81,7 @@ Runner add_find(CLI::App &app, Context &ctx) {
     if (dumping && !allocations.empty()) {
       std::vector<uint64_t> addresses;
       for (const auto &a : allocations) addresses.push_back(a.address);
-      auto d = r.state().dump(addresses, dump_bytes);
+      auto d = r.dump(addresses, dump_bytes);
       if (!d) return d.error();
       dumps = std::move(*d);
       // objects freed while they were read are not shown
@@ -138,10 +99,8 @@ Runner add_find(CLI::App &app, Context &ctx) {
       if (it == wanted.end()) return {"", ""};
       return {r.tagger().tag_of(it->second.site).tag, std::string(model::pool_name(it->second.site.pool))};
     };
-    if (args->json)
-      fmt::print("{}\n", views::find_json(groups, allocations, opts, frames).dump());
-    else
-      fmt::print("{}", views::render_find_text(groups, allocations, opts, frames));
+    Output(args->json).result([&] { return views::find_json(groups, allocations, opts, frames); },
+                              [&] { return views::render_find_text(groups, allocations, opts, frames); });
     return 0;
   };
 }
@@ -159,12 +118,13 @@ Runner add_pool(CLI::App &app, Context &ctx) {
   return [args, &ctx]() -> Result<int> {
     auto address = parse_address(args->address);
     if (!address) return address.error();
-    auto reader = Reader::open(ctx, args->tags, "pool");
-    if (!reader) return reader.error();
-    auto &r = **reader;
-    auto found = print_pool(r, *address, stdout);
-    if (!found) return found.error();
-    return *found ? 0 : static_cast<int>(kExitError);
+    auto session = open_session(ctx, args->tags, "pool");
+    if (!session) return session.error();
+    auto &r = **session;
+    auto owner = r.owner_of(*address);
+    if (!owner) return owner.error();
+    Output(false).text(views::render_address_owner(*address, *owner, r.symbolizer()));
+    return owner->has_value() ? 0 : static_cast<int>(kExitError);
   };
 }
 

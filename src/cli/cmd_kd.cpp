@@ -1,8 +1,8 @@
 // pooltag kd: the seed's walkthrough typed as written, at a `kd> ` prompt.
-// A front end: every command runs the code of a subcommand (used's table,
-// hit's hit tag and event stream, find, pool) through cli/kd_shared.h; what
-// is kd's own is the command language (kd_parse.h) and WinDbg's layouts
-// (views/kd_view.h).
+// A front end: every command calls the engine session the subcommands use
+// (engine/session.h: the tag table, the hit tag and its event stream, find,
+// the owner of an address; !leaks through cli/kd_shared.h); what is kd's own
+// is the command language (kd_parse.h) and WinDbg's layouts (views/kd_view.h).
 #include <editline/readline.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -24,8 +24,10 @@
 #include "common/units.h"
 #include "common/wildcard.h"
 #include "kernel/loader.h"
+#include "model/tag_sites.h"
 #include "model/tag_table.h"
 #include "views/find_view.h"
+#include "views/hit_view.h"
 #include "views/kd_view.h"
 #include "views/leaks_view.h"
 #include "views/stack_view.h"
@@ -50,9 +52,9 @@ class KdSession {
   KdSession(Context &ctx, TagArgs tags) : ctx_(ctx), tags_(std::move(tags)) {}
 
   Status open() {
-    auto r = Reader::open(ctx_, tags_, "kd");
-    if (!r) return r.error();
-    reader_ = std::move(*r);
+    auto session = open_session(ctx_, tags_, "kd");
+    if (!session) return session.error();
+    session_ = std::move(*session);
     return Ok{};
   }
 
@@ -63,27 +65,28 @@ class KdSession {
   }
 
  private:
-  const Reader &r() const { return *reader_; }
+  const engine::Session &r() const { return *session_; }
 
   Status execute(const kd::Reload &) {
     if (auto st = open(); !st) return st;
-    const auto &syms = r().symbols();
+    const auto &syms = r().tagging().symbols();
     fmt::print("Loading Kernel Symbols: {} functions, vmlinux and {} modules\n", syms.all().size(),
                syms.module_count());
-    if (const auto *tags = r().tag_file())
+    if (const auto *tags = r().tagging().tag_file())
       fmt::print("Loading tag file {}: {} tags\n", tags_.tags_file, tags->entries().size());
     return Ok{};
   }
 
   Status execute(const kd::PoolUsed &c) {
-    auto snapshot = r().state().snapshot();
-    if (!snapshot) return snapshot.error();
     std::vector<std::string> include;
     if (!c.tag.empty()) include.push_back(c.tag);
     PatternFilter filter(include, {});
     bool by_bytes = (c.flags & (kd::kPoolUsedSortSlab | kd::kPoolUsedSortAll)) != 0;
     model::SortKey key = by_bytes ? model::SortKey::Bytes : model::SortKey::Tag;
-    auto table = model::TagTable::build(*snapshot, r().tagger(), model::TableOptions{filter, std::nullopt, key, false});
+    auto tagged = r().tagged_snapshot(model::TableOptions{filter, std::nullopt, key, false});
+    if (!tagged) return tagged.error();
+    auto &table = tagged->table;
+    const auto &snapshot = tagged->snapshot;
     std::optional<model::Pool> sort_pool;
     if (c.flags & kd::kPoolUsedSortSlab) {
       sort_pool = model::Pool::Slab;
@@ -92,34 +95,30 @@ class KdSession {
     std::map<std::string, std::vector<views::KdSiteRow>> sites;
     views::PoolUsedOptions opts;
     opts.sorting = views::sort_description(key, sort_pool);
-    opts.pools = snapshot->pools;
+    opts.pools = snapshot.pools;
     opts.verbose = (c.flags & kd::kPoolUsedVerbose) != 0;
     if (opts.verbose) {
-      for (const auto &s : snapshot->sites) {
-        if (s.counts.empty()) continue;
-        std::string tag = r().tagger().tag_of(s.site).tag;
-        if (!filter.matches(tag)) continue;
-        std::string where = s.site.code_address ? r().symbolizer().describe(s.site.code_address) : "<unknown>";
-        if (!s.site.cache.empty()) where += " " + s.site.cache;
-        sites[tag].push_back({where, s.site.pool, s.counts});
-      }
-      for (auto &[_, rows] : sites)
-        std::stable_sort(rows.begin(), rows.end(),
-                         [](const auto &a, const auto &b) { return a.counts.bytes() > b.counts.bytes(); });
+      auto wanted = [&](const std::string &tag, const model::SiteSample &) { return filter.matches(tag); };
+      for (const auto &[tag, tag_sites] : model::sites_by_tag(snapshot, r().tagger(), r().symbolizer(), wanted))
+        for (const auto &s : tag_sites) {
+          const model::Site &site = s.sample->site;
+          std::string where = site.cache.empty() ? s.where : s.where + " " + site.cache;
+          sites[tag].push_back({where, site.pool, s.sample->counts});
+        }
       opts.sites = &sites;
     }
-    fmt::print("{}", views::render_poolused(table, *snapshot, opts));
+    fmt::print("{}", views::render_poolused(table, snapshot, opts));
     return Ok{};
   }
 
   Status execute(const kd::EditHitTag &c) {
     std::vector<std::string> patterns;
     if (!c.tag.empty()) patterns.push_back(c.tag);
-    return set_hit_tag(r(), patterns, 0);
+    return r().set_hit_tag(patterns, 0);
   }
 
   Status execute(const kd::Display &c) {
-    auto sel = r().state().read_selector(kernel::PinnedState::Selector::HitTag);
+    auto sel = r().state().read_selector(engine::Selector::HitTag);
     if (!sel) return sel.error();
     std::vector<uint8_t> bytes(sel->tag, sel->tag + c.count * c.unit);
     if (c.unit == 1) {
@@ -138,11 +137,11 @@ class KdSession {
   }
 
   Status execute(const kd::Go &) {
-    auto sel = r().state().read_selector(kernel::PinnedState::Selector::HitTag);
+    auto sel = r().hit_tag();
     if (!sel) return sel.error();
     if (!sel->active)
       return Error{"nt!poolhittag is 0: set a tag first (ed nt!poolhittag do_eventfd)", kExitUsage};
-    std::string pattern(sel->tag, strnlen(sel->tag, sizeof sel->tag));
+    const std::string &pattern = sel->patterns;
     std::optional<model::HitEvent> hit;
     model::Site site;
     auto handle = [&](const model::HitEvent &ev, const model::Site &s) {
@@ -155,16 +154,16 @@ class KdSession {
       std::fflush(stdout);
     };
     bool opened = false;
-    auto st = watch_hits(r(), pattern, kernel::monotonic_now_ns(),
-                         [&] { return hit.has_value() || g_break_in != 0; }, handle,
-                         on_open, opened);
+    auto st = r().watch_hits(
+        {pattern, kernel::monotonic_now_ns(), [&] { return hit.has_value() || g_break_in != 0; }, handle, on_open},
+        opened);
     if (!st) return st;
     if (!hit) {
       fmt::print("Break-in: no hit of '{}' yet\n", pattern);
       return Ok{};
     }
     last_hit_ = std::move(*hit);
-    fmt::print("Break on pool hit: {}\n", hit_line(*last_hit_, r().tagger().tag_of(site).tag, site.pool));
+    fmt::print("Break on pool hit: {}\n", views::hit_line(*last_hit_, r().tagger().tag_of(site).tag, site.pool));
     auto frames = views::stack_frames(last_hit_->stack, r().symbolizer());
     if (!frames.empty()) fmt::print("{}:\n", frames.front());
     return Ok{};
@@ -187,7 +186,7 @@ class KdSession {
 
   Status execute(const kd::PoolFind &c) {
     const std::optional<model::Pool> &pool = c.pool;
-    auto found = find_allocations(r(), c.tag, pool, 0);
+    auto found = r().find(c.tag, pool, 0);
     if (!found) return found.error();
     std::string where = pool ? fmt::format("pool {}", model::pool_name(*pool)) : "every pool";
     auto describe = [&](uint32_t id) -> std::pair<std::string, std::string> {
@@ -200,8 +199,9 @@ class KdSession {
   }
 
   Status execute(const kd::PoolAt &c) {
-    auto found = print_pool(r(), c.address, stdout);
-    if (!found) return found.error();
+    auto owner = r().owner_of(c.address);
+    if (!owner) return owner.error();
+    fmt::print("{}", views::render_address_owner(c.address, *owner, r().symbolizer()));
     return Ok{};
   }
 
@@ -235,7 +235,7 @@ class KdSession {
 
   Context &ctx_;
   TagArgs tags_;
-  std::unique_ptr<Reader> reader_;
+  std::unique_ptr<engine::Session> session_;
   std::optional<model::HitEvent> last_hit_;
   bool quit_ = false;
 };

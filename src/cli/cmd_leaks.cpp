@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/kd_shared.h"
+#include "cli/output.h"
 #include "cli/recording_source.h"
 #include "common/units.h"
 #include "kernel/control.h"
@@ -93,10 +94,9 @@ Result<int> run_leaks(const LeaksArgs &args, Context &ctx) {
   sigaction(SIGINT, &sa, nullptr);
   auto ranking = rank_leaks(ctx, query, [] { return g_stop != 0; });
   if (!ranking) return ranking.error();
-  if (args.json)
-    fmt::print("{}\n", views::leaks_json(ranking->report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  else
-    fmt::print("{}", views::render_leaks_text(ranking->report, views::LeaksViewOptions{args.top, ranking->source}));
+  Output(args.json).result(
+      [&] { return views::leaks_json(ranking->report); },
+      [&] { return views::render_leaks_text(ranking->report, views::LeaksViewOptions{args.top, ranking->source}); });
   return kExitOk;
 }
 

@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "engine/control.h"
 #include "kernel/control.h"
 #include "kernel/features.h"
 #include "kernel/pinned_state.h"
@@ -83,7 +84,7 @@ class EphemeralTagging {
  public:
   EphemeralTagging(std::string dir, kernel::SystemAccess &system) : dir_(std::move(dir)), system_(system) {}
   ~EphemeralTagging() {
-    if (auto st = kernel::disable(dir_, system_); !st) print_warning(st.error());
+    if (auto st = engine::disable(dir_, system_); !st) print_warning(st.error());
   }
   EphemeralTagging(const EphemeralTagging &) = delete;
   EphemeralTagging &operator=(const EphemeralTagging &) = delete;
@@ -155,8 +156,7 @@ Result<int> run_mon(const MonArgs &args, Context &ctx) {
   if (args.ephemeral) {
     remove_stale_ephemeral(ctx.pin_dir);
     pin_dir = ephemeral_prefix(ctx.pin_dir) + std::to_string(getpid());
-    kernel::LinuxKernelProbe probe;
-    auto enabled = kernel::enable(pin_dir, kernel::EnableOptions{}, *ctx.system, kallsyms, probe);
+    auto enabled = engine::enable(pin_dir, kernel::EnableOptions{}, *ctx.system, ctx.kallsyms_path);
     if (!enabled) return enabled.error();
     ephemeral.emplace(pin_dir, *ctx.system);
   }
@@ -183,10 +183,8 @@ Result<int> run_mon(const MonArgs &args, Context &ctx) {
     if (i != 0) interruptible_sleep(options->interval_ns);
     if (g_stop != 0) break;
     if (auto st = mon.refresh(); !st) return st.error();
-    if (args.json)
-      fmt::print("{}\n", mon.report_json().dump());
-    else
-      fmt::print("{}{}", i == 0 ? "" : "\n", mon.render_report(kBatchWidth));
+    Output(args.json).result([&] { return mon.report_json(); },
+                             [&] { return (i == 0 ? "" : "\n") + mon.render_report(kBatchWidth); });
     std::fflush(stdout);
   }
   return kExitOk;

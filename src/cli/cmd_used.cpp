@@ -6,11 +6,9 @@
 #include "cli/output.h"
 #include "cli/reader.h"
 #include "common/wildcard.h"
-#include "kernel/control.h"
-#include "kernel/pinned_state.h"
+#include "engine/session.h"
 #include "model/accounting.h"
 #include "model/tag_table.h"
-#include "symbols/code_symbolizer.h"
 #include "views/used_view.h"
 
 namespace pooltag::cli {
@@ -31,18 +29,23 @@ struct UsedArgs {
   bool wide = false;
 };
 
-Result<model::Snapshot> take_snapshot(const UsedArgs &args, Context &ctx) {
-  if (!args.replay_file.empty()) {
-    std::ifstream in(args.replay_file);
-    if (!in) return error_from_errno("cannot read " + args.replay_file);
-    model::LiveAccounting accounting;
-    if (auto st = model::replay_events(in, accounting); !st) return st.error();
-    return accounting.snapshot();
+// The tag table of the kernel's tagging, or of a recorded event stream
+// (--replay: no root, no kernel).
+Result<engine::TaggedSnapshot> tagged_snapshot(const UsedArgs &args, Context &ctx,
+                                               const model::TableOptions &options) {
+  TagArgs tagging{args.by, args.tags_file};
+  if (args.replay_file.empty()) {
+    auto session = open_session(ctx, tagging, "used");
+    if (!session) return session.error();
+    return (*session)->tagged_snapshot(options, args.by == "stack");
   }
-  if (auto st = kernel::require_root(*ctx.system, "used"); !st) return st.error();
-  auto state = kernel::PinnedState::open(ctx.pin_dir);
-  if (!state) return state.error();
-  return (*state)->snapshot(args.by == "stack");
+  std::ifstream in(args.replay_file);
+  if (!in) return error_from_errno("cannot read " + args.replay_file);
+  model::LiveAccounting accounting;
+  if (auto st = model::replay_events(in, accounting); !st) return st.error();
+  auto tags = Tagging::load(tagging, ctx.kallsyms_path);
+  if (!tags) return tags.error();
+  return engine::tag_snapshot(accounting.snapshot(), **tags, options);
 }
 
 }  // namespace
@@ -81,20 +84,17 @@ Runner add_used(CLI::App &app, Context &ctx) {
     auto pool_or = parse_pool_option(args->pool);
     if (!pool_or) return pool_or.error();
     std::optional<model::Pool> pool = *pool_or;
-    auto grouping = model::parse_grouping(args->by);
-    if (!grouping)
-      return Error{fmt::format("unknown grouping '{}' (caller, module, cache, stack)", args->by), kExitUsage};
-
-    auto snapshot = take_snapshot(*args, ctx);
-    if (!snapshot) return snapshot.error();
-    auto tagging = Tagging::load(TagArgs{args->by, args->tags_file}, ctx.kallsyms_path);
-    if (!tagging) return tagging.error();
+    auto grouping = engine::parse_grouping_option(args->by);
+    if (!grouping) return grouping.error();
 
     model::TableOptions topts{PatternFilter(args->patterns, args->exclude), pool, *sort, args->reverse};
-    auto table = model::TagTable::build(*snapshot, (*tagging)->tagger(), topts);
+    auto tagged = tagged_snapshot(*args, ctx, topts);
+    if (!tagged) return tagged.error();
+    const auto &table = tagged->table;
+    const auto &snapshot = tagged->snapshot;
 
     views::UsedViewOptions vopts;
-    vopts.pools = snapshot->pools;
+    vopts.pools = snapshot.pools;
     if (pool) vopts.pools = model::PoolSet{1u << static_cast<int>(*pool)};
     vopts.sort = *sort;
     vopts.sort_pool = pool;
@@ -102,10 +102,8 @@ Runner add_used(CLI::App &app, Context &ctx) {
     vopts.max_rows = args->top;
     vopts.wide = args->wide;
     vopts.width = output_width();
-    if (args->json)
-      fmt::print("{}\n", views::used_json(table, *snapshot, vopts).dump());
-    else
-      fmt::print("{}", views::render_used_text(table, *snapshot, vopts));
+    Output(args->json).result([&] { return views::used_json(table, snapshot, vopts); },
+                              [&] { return views::render_used_text(table, snapshot, vopts); });
     return 0;
   };
 }

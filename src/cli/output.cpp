@@ -12,11 +12,27 @@
 
 namespace pooltag::cli {
 
+std::string json_line(const nlohmann::json &document) {
+  // replace, not throw: a message or a task's name may carry bytes from a
+  // file or the kernel that are not UTF-8
+  return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void Output::result(const std::function<nlohmann::json()> &json, const std::function<std::string()> &text) const {
+  if (json_)
+    document(json());
+  else
+    this->text(text());
+}
+
+void Output::document(const nlohmann::json &doc) const { fmt::print("{}\n", json_line(doc)); }
+
+void Output::text(std::string_view text) const { fmt::print("{}", text); }
+
+void Output::note(std::string_view line) const { fmt::print(json_ ? stderr : stdout, "{}\n", line); }
+
 std::string error_json(const Error &error) {
-  // replace, not throw: a message may carry bytes from a file or the kernel
-  // that are not UTF-8
-  return nlohmann::json{{"error", {{"message", error.message}, {"code", error.exit_code}}}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return json_line(nlohmann::json{{"error", {{"message", error.message}, {"code", error.exit_code}}}});
 }
 
 FailureOutput render_failure(const Error &error, bool json) {

@@ -1,16 +1,45 @@
-// The one place that decides how a command's failure reaches its reader:
-// under --json a JSON error object on standard output, so a script that
-// parses stdout always gets JSON; otherwise one line on standard error.
-// Commands return their errors (Result); main hands them here.
+// The one output layer: how a command's result and its failure reach the
+// reader. Commands make data; the views render it as text or as a JSON
+// document; this prints it (Output). Under --json standard output carries
+// only JSON, one document a line, the failure included (a JSON error
+// object), so a script that parses stdout always gets JSON; otherwise text,
+// and a failure is one line on standard error. Commands return their errors
+// (Result); main hands them here.
 #pragma once
 
 #include <cstddef>
 #include <cstdio>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 
 namespace pooltag::cli {
+
+// A JSON document as pooltag prints it: one line; bytes that are not UTF-8
+// (a task's name, a message quoting a file) replaced, never an exception.
+std::string json_line(const nlohmann::json &document);
+
+// What a command prints, in the mode its --json chose.
+class Output {
+ public:
+  explicit Output(bool json) : json_(json) {}
+  bool json() const { return json_; }
+  // The command's result: under --json the document `json` makes, else the
+  // text `text` makes (only the one asked for is made).
+  void result(const std::function<nlohmann::json()> &json, const std::function<std::string()> &text) const;
+  // One document of a stream (hit's events, mon's refreshes), a line each.
+  void document(const nlohmann::json &document) const;
+  void text(std::string_view text) const;
+  // A line about the run rather than its result (hit's summary): standard
+  // output, or standard error under --json, where stdout is JSON only.
+  void note(std::string_view line) const;
+
+ private:
+  bool json_ = false;
+};
 
 // {"error": {"message": "...", "code": N}}, N the exit code (common/result.h).
 std::string error_json(const Error &error);

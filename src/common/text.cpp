@@ -6,6 +6,11 @@
 
 namespace pooltag {
 
+std::string rtrim(std::string text) {
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
 std::string printable(std::string_view text) {
   std::string out;
   for (char ch : text.substr(0, std::min<size_t>(text.size(), 80))) {

@@ -18,6 +18,10 @@ Result<std::string> read_text_file(const std::string &path, const std::string &w
 // and it is cut at 80 characters.
 std::string printable(std::string_view text);
 
+// The text without the spaces at its end: a table line whose last columns
+// are padded (a screen, a pipe) ends at its last character.
+std::string rtrim(std::string text);
+
 // The lines of a text, each without its '\n'; a last line without one is a
 // line too, and a text that ends in '\n' has no empty line after it. The
 // one line reader of the files pooltag parses (kallsyms, /proc/meminfo, tag

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/units.h"
+#include "views/stack_view.h"
 #include "views/used_view.h"
 
 namespace pooltag::views {
@@ -123,6 +124,20 @@ nlohmann::json find_json(const std::vector<FindGroup> &groups, const std::vector
     }
   }
   return {{"tag", options.tag}, {"groups", gs}, {"allocations", as}, {"upper_bound", options.upper_bound}};
+}
+
+std::string render_address_owner(uint64_t address, const std::optional<model::AddressOwner> &owner,
+                                 const model::CodeSymbolizer &symbols) {
+  if (!owner) return fmt::format("{:016x} is not in a tracked allocation\n", address);
+  const model::LiveAllocation &a = owner->allocation;
+  std::string out = fmt::format("{:016x} is inside an allocation of tag '{}':\n", address, owner->tag);
+  out += fmt::format("  start {:016x}  size {}  offset 0x{:x}  pool {}  age {}  by {} ({})\n", a.address, a.size,
+                     address - a.address, model::pool_name(owner->site.pool), format_duration_ns(a.age_ns), a.comm,
+                     a.pid);
+  if (owner->site.code_address != 0)
+    out += fmt::format("  allocated at {}\n", symbols.describe(owner->site.code_address));
+  if (a.stack_id >= 0) out += render_kb(owner->stack, symbols);
+  return out;
 }
 
 }  // namespace pooltag::views

@@ -6,10 +6,13 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "model/found.h"
 #include "model/snapshot.h"
+#include "model/tagging.h"
 
 namespace pooltag::views {
 
@@ -47,5 +50,10 @@ std::string render_find_text(const std::vector<FindGroup> &groups, const std::ve
                              const FindViewOptions &options, const FrameSource &frames);
 nlohmann::json find_json(const std::vector<FindGroup> &groups, const std::vector<model::LiveAllocation> &list,
                          const FindViewOptions &options, const FrameSource &frames);
+
+// !pool: the allocation holding an address (start, size, offset, pool,
+// age, owner, where it was allocated, its stack), or that none does.
+std::string render_address_owner(uint64_t address, const std::optional<model::AddressOwner> &owner,
+                                 const model::CodeSymbolizer &symbols);
 
 }  // namespace pooltag::views

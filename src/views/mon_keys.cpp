@@ -1,6 +1,6 @@
-// The keys of `pooltag mon`: one table of {keys, action, help, hint} for
-// the table screen, from which the help screen and the footer are made;
-// the detail view and the prompts take few keys of their own.
+// The keys of `pooltag mon`: tables of {keys, action, help, hint}, one for
+// the table screen and one for the detail view (Enter), from which the help
+// screen and the footer are made; the prompts take typed text.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -119,11 +119,73 @@ const std::vector<MonModel::KeyBinding> &MonModel::key_table() {
   return table;
 }
 
-std::vector<std::string> mon_help_lines() {
-  std::vector<std::string> out = {"pooltag mon keys (docs/mon.md)", ""};
-  for (const auto &b : MonModel::key_table())
+// The sites view's keys: back to the table, scrolling, refresh.
+const std::vector<MonModel::KeyBinding> &MonModel::detail_key_table() {
+  static const std::vector<KeyBinding> table = {
+      {"Esc Enter q", {kKeyEscape, kKeyEnter, kKeyBackspace, 'q', '\n', '\r'},
+       [](MonModel &m, int) {
+         m.mode_ = Mode::Table;
+         m.detail_row_.reset();
+         return Action::Redraw;
+       },
+       "back to the table", ""},
+      {"Up Down PgUp PgDn Home", {kKeyUp, kKeyDown, kKeyPageUp, kKeyPageDown, kKeyHome},
+       [](MonModel &m, int k) {
+         size_t &top = m.detail_top_;
+         if (k == kKeyUp && top > 0) --top;
+         if (k == kKeyDown) ++top;
+         if (k == kKeyPageUp) top -= std::min(top, m.page_rows());
+         if (k == kKeyPageDown) top += m.page_rows();
+         if (k == kKeyHome) top = 0;
+         return Action::Redraw;
+       },
+       "scroll the sites", ""},
+      {"space", {' '}, [](MonModel &, int) { return Action::Refresh; }, "refresh now", ""},
+  };
+  return table;
+}
+
+namespace {
+
+void add_binding_lines(const std::vector<MonModel::KeyBinding> &table, std::vector<std::string> &out) {
+  for (const auto &b : table)
     out.push_back(b.names.size() < 14 ? fmt::format("  {:<14}{}", b.names, b.help)
                                       : fmt::format("  {}   {}", b.names, b.help));
+}
+
+// The detail view's bindings on as few lines as fit 80 columns: "keys
+// help" items joined by "; ", a line broken only between items, so that
+// the help screen still fits 80x24.
+void add_compact_lines(std::string_view heading, const std::vector<MonModel::KeyBinding> &table,
+                       std::vector<std::string> &out) {
+  constexpr size_t kWidth = 78;
+  std::string line(heading);
+  bool first = true;
+  for (const auto &b : table) {
+    std::string item = fmt::format("{} {}", b.names, b.help);
+    if (!first && line.size() + 2 + item.size() > kWidth) {
+      out.push_back(line + ";");
+      line = "    " + item;
+    } else {
+      line += (first ? "" : "; ") + item;
+    }
+    first = false;
+  }
+  out.push_back(line);
+}
+
+MonModel::Action run_binding(const std::vector<MonModel::KeyBinding> &table, MonModel &mon, int k) {
+  for (const auto &b : table)
+    if (std::find(b.keys.begin(), b.keys.end(), k) != b.keys.end()) return b.action(mon, k);
+  return MonModel::Action::None;
+}
+
+}  // namespace
+
+std::vector<std::string> mon_help_lines() {
+  std::vector<std::string> out = {"pooltag mon keys (docs/mon.md)", ""};
+  add_binding_lines(MonModel::key_table(), out);
+  add_compact_lines("  In a tag's sites (Enter): ", MonModel::detail_key_table(), out);
   for (std::string_view l : {"", "Columns: Allocs, Frees since tagging began; Diff = Allocs - Frees (outstanding);",
                              "Bytes outstanding; (chg) = change since the last refresh; PerAlloc = Bytes / Diff;",
                              "Owner = module, or the tag file's owner and description.", "",
@@ -153,11 +215,9 @@ MonModel::Action MonModel::key(int k) {
   return Action::None;
 }
 
-MonModel::Action MonModel::table_key(int k) {
-  for (const auto &b : key_table())
-    if (std::find(b.keys.begin(), b.keys.end(), k) != b.keys.end()) return b.action(*this, k);
-  return Action::None;
-}
+MonModel::Action MonModel::table_key(int k) { return run_binding(key_table(), *this, k); }
+
+MonModel::Action MonModel::detail_key(int k) { return run_binding(detail_key_table(), *this, k); }
 
 MonModel::Action MonModel::move_key(int k) {
   size_t page = std::max<size_t>(page_rows(), 1);
@@ -188,22 +248,6 @@ MonModel::Action MonModel::change_interval(int k) {
   }
   message_ = "refresh every " + interval_text(options_.interval_ns);
   return Action::Redraw;
-}
-
-MonModel::Action MonModel::detail_key(int k) {
-  switch (k) {
-    case kKeyEscape: case kKeyEnter: case kKeyBackspace: case 'q': case '\n': case '\r':
-      mode_ = Mode::Table;
-      detail_row_.reset();
-      return Action::Redraw;
-    case kKeyUp: if (detail_top_ > 0) --detail_top_; return Action::Redraw;
-    case kKeyDown: ++detail_top_; return Action::Redraw;
-    case kKeyPageUp: detail_top_ -= std::min(detail_top_, page_rows()); return Action::Redraw;
-    case kKeyPageDown: detail_top_ += page_rows(); return Action::Redraw;
-    case kKeyHome: detail_top_ = 0; return Action::Redraw;
-    case ' ': return Action::Refresh;
-    default: return Action::None;
-  }
 }
 
 MonModel::Action MonModel::prompt_key(int k) {

@@ -160,6 +160,9 @@ class MonModel {
     std::string_view hint;
   };
   static const std::vector<KeyBinding> &key_table();
+  // The same for the detail view (the sites of a tag), under its own
+  // heading on the help screen.
+  static const std::vector<KeyBinding> &detail_key_table();
 
  private:
   enum class Mode { Table, IncludePrompt, ExcludePrompt, Help, Detail };

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include "common/text.h"
 #include "common/units.h"
+#include "model/tag_sites.h"
 #include "views/mon_model.h"
 #include "views/used_view.h"
 
@@ -18,15 +20,6 @@ std::vector<ColumnLayout> MonModel::columns(size_t width) const {
   for (const auto &r : rows_) longest = std::max(longest, r.tag.size());
   return layout_columns(width, longest);
 }
-
-namespace {
-
-std::string rtrim(std::string s) {
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
-
-}  // namespace
 
 std::vector<std::string> MonModel::header_lines(size_t width) const {
   std::vector<std::string> out;
@@ -212,23 +205,13 @@ nlohmann::json MonModel::report_json() const {
 // ---- Enter: the sites of a tag -------------------------------------------
 
 std::vector<std::string> site_detail(const DetailRequest &req) {
-  struct Line {
-    std::string site;
-    const model::SiteSample *sample;
-  };
-  std::vector<Line> sites;
-  for (const auto &s : req.snapshot.sites) {
-    if (s.site.pool != req.row.pool || s.counts.empty()) continue;
-    if (req.tagger.tag_of(s.site).tag != req.row.tag) continue;
-    sites.push_back({s.site.code_address ? req.symbols.describe(s.site.code_address) : "<unknown>", &s});
-  }
-  std::stable_sort(sites.begin(), sites.end(), [](const Line &a, const Line &b) {
-    if (a.sample->counts.bytes() != b.sample->counts.bytes())
-      return a.sample->counts.bytes() > b.sample->counts.bytes();
-    return a.site < b.site;
-  });
+  auto by_tag = model::sites_by_tag(req.snapshot, req.tagger, req.symbols,
+                                    [&](const std::string &tag, const model::SiteSample &s) {
+                                      return s.site.pool == req.row.pool && tag == req.row.tag;
+                                    });
+  const std::vector<model::TagSite> &sites = by_tag[req.row.tag];
   size_t site_w = 24;
-  for (const auto &l : sites) site_w = std::max(site_w, l.site.size());
+  for (const auto &l : sites) site_w = std::max(site_w, l.where.size());
   site_w = std::min<size_t>(site_w, req.width > 80 ? req.width - 56 : 24);
   std::vector<std::string> out;
   out.push_back(fmt::format("{} site{} of {} ({}), tags by {}", sites.size(), sites.size() == 1 ? "" : "s",
@@ -237,7 +220,7 @@ std::vector<std::string> site_detail(const DetailRequest &req) {
                             "Frees", "Diff", "Bytes"));
   for (const auto &l : sites) {
     const Counts &c = l.sample->counts;
-    out.push_back(fmt::format("{:<{}} {:<7} {:<14} {:>8} {:>8} {:>8} {:>10}", clip(l.site, site_w), site_w,
+    out.push_back(fmt::format("{:<{}} {:<7} {:<14} {:>8} {:>8} {:>8} {:>10}", clip(l.where, site_w), site_w,
                               model::pool_name(l.sample->site.pool), clip(l.sample->site.cache, 14),
                               count_cell(static_cast<int64_t>(c.allocs), 8), count_cell(static_cast<int64_t>(c.frees), 8),
                               count_cell(c.diff(), 8), bytes_cell(c.bytes(), 10)));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/text.h"
 #include "common/units.h"
 #include "views/cells.h"
 
@@ -179,11 +180,6 @@ std::string pool_titles(const UsedLayout &l) {
   std::string out;
   if (l.allocs_frees) out += align("Allocs", l.count, false) + " " + align("Frees", l.count, false) + " ";
   return out + align("Diff", l.count, false) + " " + align("Bytes", l.bytes, false) + "  ";
-}
-
-std::string rtrim(std::string s) {
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
 }
 
 // Prose under the table, wrapped at spaces to `width` (0: one line); the

@@ -37,4 +37,18 @@ inline model::SiteSample sample(uint64_t code, model::Pool pool, uint64_t allocs
   return s;
 }
 
+// An outstanding allocation of pid 42 "leaker".
+inline model::LiveAllocation live_allocation(uint64_t address, uint64_t size, uint64_t age_ns, int32_t stack_id = -1,
+                                             uint32_t site = 0) {
+  model::LiveAllocation a;
+  a.address = address;
+  a.size = size;
+  a.age_ns = age_ns;
+  a.stack_id = stack_id;
+  a.site = site;
+  a.pid = 42;
+  a.comm = "leaker";
+  return a;
+}
+
 }  // namespace pooltag::testing

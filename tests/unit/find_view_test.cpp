@@ -12,14 +12,7 @@ using ::testing::HasSubstr;
 
 namespace {
 model::LiveAllocation alloc(uint64_t addr, uint64_t size, uint64_t age, int32_t stack) {
-  model::LiveAllocation a;
-  a.address = addr;
-  a.size = size;
-  a.age_ns = age;
-  a.stack_id = stack;
-  a.pid = 42;
-  a.comm = "leaker";
-  return a;
+  return pooltag::testing::live_allocation(addr, size, age, stack);
 }
 std::vector<std::string> frames_of(int32_t id) { return {"frame_of_" + std::to_string(id)}; }
 }  // namespace

@@ -677,26 +677,49 @@ TEST_F(MonModelTest, UpperBoundsAreMarkedAndSaidOnceAboveTheTable) {
 
 // ---- the key table ---------------------------------------------------------
 
-TEST(MonKeys, TheHelpScreenAndTheFooterAreMadeFromTheKeyTable) {
-  auto help = mon_help_lines();
+namespace {
+
+// Every binding of `table` has its help line on the help screen, and no key
+// is bound twice within it.
+void expect_help_lines_for(const std::vector<MonModel::KeyBinding> &table) {
   std::string text;
-  for (const auto &l : help) text += l + "\n";
+  for (const auto &l : mon_help_lines()) text += l + "\n";
   std::set<int> seen;
-  for (const auto &b : MonModel::key_table()) {
+  ASSERT_FALSE(table.empty());
+  for (const auto &b : table) {
     EXPECT_THAT(text, HasSubstr(std::string(b.names))) << "every binding has its help line";
     EXPECT_THAT(text, HasSubstr(std::string(b.help)));
     for (int k : b.keys) EXPECT_TRUE(seen.insert(k).second) << "key " << k << " bound twice";
   }
+}
+
+}  // namespace
+
+TEST(MonKeys, TheHelpScreenAndTheFooterAreMadeFromTheKeyTable) {
+  expect_help_lines_for(MonModel::key_table());
   EXPECT_EQ(mon_key_hints(), "q:quit h:help t/a/f/d/b/m:sort (:by change p:pool /:filter c:group Enter:sites")
       << "docs/mon.md shows this footer";
 }
 
-TEST_F(MonModelTest, EveryKeyOfTheTableDoesSomething) {
+TEST(MonKeys, TheHelpScreenListsTheDetailViewsKeysFromItsTable) {
+  expect_help_lines_for(MonModel::detail_key_table());
+  std::string text;
+  for (const auto &l : mon_help_lines()) text += l + "\n";
+  EXPECT_THAT(text, HasSubstr("In a tag's sites (Enter): "));
+  EXPECT_LE(mon_help_lines().size(), 23u) << "the help screen fits 80x24 (its last line is the footer's)";
+  for (const auto &l : mon_help_lines())
+    if (l.find("(Enter): ") != std::string::npos || l.rfind("    ", 0) == 0) EXPECT_LE(l.size(), 80u) << l;
+}
+
+TEST_F(MonModelTest, EveryKeyOfTheTablesDoesSomething) {
   source.push(base());
-  for (const auto &b : MonModel::key_table())
-    for (int k : b.keys) {
-      auto &m = mon();
-      ASSERT_TRUE(m.refresh().ok());
-      EXPECT_NE(m.key(k), MonModel::Action::None) << "key " << k << " (" << b.names << ")";
-    }
+  for (bool detail : {false, true})
+    for (const auto &b : detail ? MonModel::detail_key_table() : MonModel::key_table())
+      for (int k : b.keys) {
+        auto &m = mon();
+        ASSERT_TRUE(m.refresh().ok());
+        if (detail) m.key(kKeyEnter);
+        ASSERT_EQ(m.detail_shown(), detail);
+        EXPECT_NE(m.key(k), MonModel::Action::None) << "key " << k << " (" << b.names << ")";
+      }
 }
