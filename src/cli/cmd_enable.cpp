@@ -70,6 +70,17 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     if (!hit_buffer) return hit_buffer.error();
     if (*stack_entries > UINT32_MAX || *hit_buffer > UINT32_MAX)
       return Error{"--stack-entries or --hit-buffer is too large", kExitUsage};
+    // the kernel layer checks these too, without knowing the flags' names
+    const std::pair<const char *, std::pair<const kernel::TableLimit &, uint64_t>> sizes[] = {
+        {"--max-live", {kernel::kLiveLimit, *max_live}},
+        {"--sample", {kernel::kSampleLimit, args->sample}},
+        {"--max-sites", {kernel::kSitesLimit, *max_sites}},
+        {"--stack-depth", {kernel::kStackDepthLimit, args->stack_depth}},
+        {"--stack-entries", {kernel::kStackEntriesLimit, *stack_entries}},
+        {"--hit-buffer", {kernel::kHitBufferLimit, *hit_buffer}}};
+    for (const auto &[flag, size] : sizes)
+      if (!size.first.contains(size.second))
+        return Error{fmt::format("{} {} is out of range ({})", flag, size.second, size.first.shown), kExitUsage};
     kernel::EnableOptions options;
     options.pools = *pools;
     options.max_live = *max_live;

@@ -81,20 +81,13 @@ uint64_t monotonic_now_ns() {
 }
 
 Result<TableGeometry> TableGeometry::from(const EnableOptions &options) {
-  if (options.max_live < 1024 || options.max_live > (1ull << 28))
-    return Error{fmt::format("--max-live {} is out of range (1024 .. 268435456)", options.max_live), kExitUsage};
-  if (options.sample_every < 1 || options.sample_every > 65536)
-    return Error{fmt::format("--sample {} is out of range (1 .. 65536)", options.sample_every), kExitUsage};
-  if (options.max_sites < 256 || options.max_sites > (1u << 20))
-    return Error{fmt::format("--max-sites {} is out of range (256 .. 1048576)", options.max_sites), kExitUsage};
-  if (options.stack_depth < 4 || options.stack_depth > PT_MAX_STACK_DEPTH)
-    return Error{fmt::format("--stack-depth {} is out of range (4 .. {})", options.stack_depth, PT_MAX_STACK_DEPTH),
-                 kExitUsage};
-  if (options.stack_entries < 256 || options.stack_entries > (1u << 22))
-    return Error{fmt::format("--stack-entries {} is out of range (256 .. 4194304)", options.stack_entries),
-                 kExitUsage};
-  if (options.hit_buffer_bytes < 4096 || options.hit_buffer_bytes > (1u << 30))
-    return Error{fmt::format("--hit-buffer {} is out of range (4K .. 1G)", options.hit_buffer_bytes), kExitUsage};
+  const std::pair<const TableLimit &, uint64_t> sizes[] = {
+      {kLiveLimit, options.max_live},           {kSampleLimit, options.sample_every},
+      {kSitesLimit, options.max_sites},         {kStackDepthLimit, options.stack_depth},
+      {kStackEntriesLimit, options.stack_entries}, {kHitBufferLimit, options.hit_buffer_bytes}};
+  for (const auto &[limit, value] : sizes)
+    if (!limit.contains(value))
+      return Error{fmt::format("{} {} is out of range ({})", limit.what, value, limit.shown), kExitUsage};
   TableGeometry g;
   g.stack_depth = options.stack_depth;
   g.stack_entries = std::bit_ceil(options.stack_entries);

@@ -41,6 +41,22 @@ struct EnableOptions {
   TagSelection stacks;                      // what enable() computed from them
 };
 
+// The values each table size may take. The kernel layer refuses others in
+// its own words; front ends check first and name their own options.
+struct TableLimit {
+  const char *what;  // what the value sizes, for the kernel layer's message
+  uint64_t min, max;
+  const char *shown;  // the range as a user writes it
+  bool contains(uint64_t v) const { return v >= min && v <= max; }
+};
+inline constexpr TableLimit kLiveLimit{"live allocations", 1024, 1ull << 28, "1024 .. 268435456"};
+inline constexpr TableLimit kSampleLimit{"sampling rate", 1, 65536, "1 .. 65536"};
+inline constexpr TableLimit kSitesLimit{"sites", 256, 1u << 20, "256 .. 1048576"};
+inline constexpr TableLimit kStackDepthLimit{"stack depth", 4, PT_MAX_STACK_DEPTH, "4 .. 127"};
+static_assert(PT_MAX_STACK_DEPTH == 127, "kStackDepthLimit.shown");
+inline constexpr TableLimit kStackEntriesLimit{"stacks", 256, 1u << 22, "256 .. 4194304"};
+inline constexpr TableLimit kHitBufferLimit{"hit buffer bytes", 4096, 1u << 30, "4K .. 1G"};
+
 // Live slots per 16 allocations asked for (--max-live): two choices of
 // four-slot buckets fill to about 76% before 1% of allocations find both
 // full (docs/engine.md, Capacity).
