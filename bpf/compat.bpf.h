@@ -62,6 +62,7 @@ struct kmem_cache {
 struct mm_struct;
 
 struct task_struct {
+	void *stack; /* the kernel stack's lowest address */
 	unsigned int flags;
 	struct mm_struct *mm;
 	int tgid;

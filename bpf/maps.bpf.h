@@ -148,6 +148,31 @@ struct pt_clock_sample clock_sample;
 struct pt_tag_selector poolhittag SEC(".data.poolhittag");
 struct pt_tag_selector stacktags SEC(".data.stacktags");
 
+/* Stack reuse (bpf/stacks.bpf.h), set by the loader: stack_reuse's size
+ * - 1 (0: every stack is walked), one check in stack_check_mask + 1, the
+ * code addresses, the entry functions. */
+const volatile __u32 stack_reuse_mask = 0;
+const volatile __u32 stack_check_mask = PT_DEFAULT_STACK_CHECK_EVERY - 1;
+const volatile __u64 stack_code_start = 0;
+const volatile __u64 stack_code_span = 0;
+const volatile struct pt_code_range stack_entry[PT_STACK_ENTRY_RANGES];
+
+/* Fingerprint -> stack: the fingerprint's high half above the stack id + 1,
+ * one word, so that a reader on another CPU never sees half an update. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1); /* sized by the loader */
+} stack_reuse SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct pt_stack_chunk);
+	__uint(max_entries, 1);
+} stack_scan SEC(".maps");
+
 struct stack_scratch {
 	__u64 ips[PT_ATTRIBUTION_DEPTH];
 };

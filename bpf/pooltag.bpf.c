@@ -16,21 +16,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #include "maps.bpf.h"
 #include "tables.bpf.h"
-
-static __always_inline __s32 take_stack(void *ctx)
-{
-	long id = bpf_get_stackid(ctx, &stacks, 0);
-
-	if (id >= 0)
-		return (__s32)id;
-	if (id == -EEXIST)
-		count(PT_CNT_STACK_COLLISIONS);
-	else if (id == -ENOMEM)
-		count(PT_CNT_STACK_FULL);
-	else
-		count(PT_CNT_STACK_FAILED);
-	return -1;
-}
+#include "stacks.bpf.h"
 
 #define PT_SIGSTOP 19
 
@@ -80,7 +66,7 @@ static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size, __u32 si
 	__s32 stack_id = -1;
 
 	if (flags & (PT_SITE_STACKS | PT_SITE_HIT))
-		stack_id = take_stack(ctx);
+		stack_id = allocation_stack(ctx, legacy);
 	if (legacy)
 		track_alloc_legacy(addr, size, site_and_flags, stack_id);
 	else

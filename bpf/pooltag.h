@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define PT_STATE_VERSION 5
+#define PT_STATE_VERSION 6
 
 enum pt_pool {
 	PT_POOL_SLAB = 0,
@@ -150,6 +150,12 @@ enum pt_counter {
 				    readable: neither freed nor tagged */
 	PT_CNT_RCU_SHEAF_FREES,  /* kfree_rcu objects put in an RCU sheaf (6.18+),
 				    freed then: no later event frees them */
+	PT_CNT_STACK_REUSED,     /* allocation stacks reused by fingerprint (bpf/stacks.bpf.h) */
+	PT_CNT_STACK_WALKED,     /* stacks walked for a fingerprint seen for the first time */
+	PT_CNT_STACK_UNREUSABLE, /* stacks walked without a fingerprint: not on the task's
+				    stack (interrupts), or no entry frame in reach */
+	PT_CNT_STACK_REUSE_CHECKED,  /* reused stacks walked again to check them */
+	PT_CNT_STACK_REUSE_DIFFERED, /* of those, the walk found another stack */
 	PT_CNT_COUNT,
 };
 
@@ -166,6 +172,20 @@ struct pt_counters {
  * PT_CNT_BULK_UNSEEN. */
 #define PT_BULK_MAX 512
 #define PT_ATTRIBUTION_DEPTH 24
+
+/* Stack reuse (bpf/stacks.bpf.h): the stack is read from the programs'
+ * context upward in chunks, for at most PT_STACK_SCAN_CHUNKS of them, until
+ * a return address in one of the entry functions' ranges. */
+#define PT_STACK_CHUNK_WORDS 64
+#define PT_STACK_SCAN_CHUNKS 8
+#define PT_STACK_ENTRY_RANGES 4
+/* x86-64's THREAD_SIZE without KASAN; the loader keeps reuse off with it */
+#define PT_MIN_THREAD_SIZE 16384
+#define PT_DEFAULT_STACK_CHECK_EVERY 64
+
+struct pt_stack_chunk {
+	__u64 w[PT_STACK_CHUNK_WORDS];
+};
 
 struct pt_code_range {
 	__u64 start;
@@ -267,6 +287,8 @@ struct pt_state {
 	__u32 hit_buffer_bytes;
 	__u32 possible_cpus;  /* copies of the site counters (site_stats) */
 	__u32 attached;       /* tracepoints with a program attached */
+	__u32 stack_reuse_entries; /* fingerprints stack_reuse holds (0: reuse off) */
+	__u32 stack_check_every;   /* one reused stack in N is walked again */
 	/* Clock sample taken at enable: jiffies and bpf_ktime_get_ns() at the
 	 * same moment, and the length of a jiffy. Live entries' jiffies become
 	 * monotonic times with these. */

@@ -20,6 +20,8 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     uint32_t sample = 1;
     bool null_programs = false;
     bool no_bulk_paths = false;
+    bool no_stack_reuse = false;
+    uint32_t stack_check = PT_DEFAULT_STACK_CHECK_EVERY;
     std::vector<std::string> stacks;
     uint32_t stack_depth = 32;
     std::string stack_entries = "16K";
@@ -47,6 +49,14 @@ Runner add_enable(CLI::App &app, Context &ctx) {
       ->capture_default_str();
   cmd->add_option("--stack-entries", args->stack_entries,
                   "Distinct stacks the stack table holds; stacks beyond it are counted as lost")
+      ->capture_default_str();
+  cmd->add_flag("--no-stack-reuse", args->no_stack_reuse,
+                "Walk the kernel stack of every allocation that records one. By default an allocation whose stack "
+                "holds the same return addresses as an earlier one (up to the system call entry) reuses that "
+                "stack, and one reused stack in --stack-check is walked again and compared");
+  cmd->add_option("--stack-check", args->stack_check,
+                  "Walk one reused stack in N again and count the ones that differ (1 checks every one; rounded "
+                  "up to a power of two)")
       ->capture_default_str();
   cmd->add_option("--hit-buffer", args->hit_buffer, "Bytes of the ring buffer that carries hit events")
       ->capture_default_str();
@@ -77,7 +87,8 @@ Runner add_enable(CLI::App &app, Context &ctx) {
         {"--max-sites", {kernel::kSitesLimit, *max_sites}},
         {"--stack-depth", {kernel::kStackDepthLimit, args->stack_depth}},
         {"--stack-entries", {kernel::kStackEntriesLimit, *stack_entries}},
-        {"--hit-buffer", {kernel::kHitBufferLimit, *hit_buffer}}};
+        {"--hit-buffer", {kernel::kHitBufferLimit, *hit_buffer}},
+        {"--stack-check", {kernel::kStackCheckLimit, args->stack_check}}};
     for (const auto &[flag, size] : sizes)
       if (!size.first.contains(size.second))
         return Error{fmt::format("{} {} is out of range ({})", flag, size.second, size.first.shown), kExitUsage};
@@ -91,6 +102,8 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     options.stack_patterns = args->stacks;
     options.stack_depth = args->stack_depth;
     options.stack_entries = static_cast<uint32_t>(*stack_entries);
+    options.stack_reuse = !args->no_stack_reuse;
+    options.stack_check_every = args->stack_check;
     options.hit_buffer_bytes = static_cast<uint32_t>(*hit_buffer);
     auto report_or = engine::enable(ctx.pin_dir, options, *ctx.system, ctx.kallsyms_path);
     if (!report_or) return report_or.error();
@@ -109,8 +122,11 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     if (!args->stacks.empty())
       fmt::print("stacks recorded for: {}{}\n", fmt::join(args->stacks, " "),
                  std::find(args->stacks.begin(), args->stacks.end(), "*") != args->stacks.end()
-                     ? " (every allocation: a stack walk each, expect a large slowdown)"
+                     ? (r.geometry.stack_reuse_entries > 0 ? " (every allocation: a stack walk per call path)"
+                                                           : " (every allocation: a stack walk each, expect a large "
+                                                             "slowdown)")
                      : "");
+    if (!r.stack_reuse_off.empty()) fmt::print("stack reuse: off: {}: every stack is walked\n", r.stack_reuse_off);
     return 0;
   };
 }

@@ -93,6 +93,7 @@ Runner add_find(CLI::App &app, Context &ctx) {
     opts.tag = args->tag;
     opts.list = args->list || dumping;
     for (const auto &[id, site] : wanted) opts.upper_bound |= site.counts.upper_bound();
+    opts.stack_reuse = found->stack_reuse;
     opts.dumps = dumping ? &dumps : nullptr;
     opts.describe_site = [&](uint32_t site) -> std::pair<std::string, std::string> {
       auto it = wanted.find(site);

@@ -130,6 +130,7 @@ Result<model::FoundAllocations> Session::find(const std::string &tag, std::optio
   auto snap = state_->snapshot(false);
   if (!snap) return snap.error();
   model::FoundAllocations found;
+  found.stack_reuse = snap->losses.stack_reuse;
   for (const auto &s : snap->sites)
     if (matches(s, tag, pool)) found.sites[s.id] = s;
   auto live = state_->live([&](uint32_t site) { return found.sites.count(site) != 0; });
@@ -154,6 +155,7 @@ Result<std::optional<model::AddressOwner>> Session::owner_of(uint64_t address) c
   model::AddressOwner owner;
   owner.address = address;
   owner.allocation = *hit;
+  owner.stack_reuse = snap->losses.stack_reuse;
   for (const auto &s : snap->sites)
     if (s.id == hit->site) owner.site = s.site;
   owner.tag = tagger().tag_of(owner.site).tag;

@@ -55,4 +55,50 @@ Result<std::vector<CodeRange>> allocator_ranges(const symbols::KernelSymbols &sy
   return ranges;
 }
 
+StackReuseRanges stack_reuse_ranges(const symbols::KernelSymbols &symbols, size_t max_entries) {
+  // The functions that begin a kernel stack: the system call entries
+  // (which move the stack by a random offset below their frame) and the
+  // first frame of every kernel thread.
+  static const char *const kEntries[] = {"do_syscall_64",       "__do_fast_syscall_32", "do_fast_syscall_32",
+                                         "do_int80_syscall_32", "do_int80_emulation",   "ret_from_fork",
+                                         "ret_from_fork_asm"};
+  StackReuseRanges out;
+  std::vector<CodeRange> found;
+  for (const auto &sym : symbols.all()) {
+    if (!sym.module.empty()) continue;
+    // the lowest text address (_text, _stext: aliases keep one name)
+    if (out.code_start == 0 && sym.address != 0) out.code_start = sym.address;
+    // KASAN doubles THREAD_SIZE, which the programs take to be 16K
+    if (sym.name == "kasan_report") out.off = "this kernel has KASAN (kernel stacks are larger than 16K)";
+    if (std::find(std::begin(kEntries), std::end(kEntries), sym.name) != std::end(kEntries))
+      found.push_back(CodeRange{sym.address, sym.end});
+  }
+  if (!out.off.empty()) return out;
+  if (out.code_start == 0) {
+    out.off = "kallsyms has no kernel text";
+    return out;
+  }
+  if (found.empty()) {
+    out.off = "kallsyms has none of the system call entry functions (do_syscall_64, ...)";
+    return out;
+  }
+  // x86-64: the kernel image, then the module area (module code, BPF
+  // programs and trampolines), up to the fixmap
+  out.code_end = 0xffffffffff000000ull;
+  std::sort(found.begin(), found.end(), [](const CodeRange &a, const CodeRange &b) { return a.start < b.start; });
+  for (const auto &r : found) {
+    // neighbours one function prefix apart (__pfx_ padding, no code) merge
+    if (!out.entries.empty() && r.start - out.entries.back().end <= 64)
+      out.entries.back().end = std::max(out.entries.back().end, r.end);
+    else
+      out.entries.push_back(r);
+  }
+  if (out.entries.size() > max_entries) {
+    out.off = fmt::format("{} entry function ranges, more than the {} the programs check", out.entries.size(),
+                          max_entries);
+    out.entries.clear();
+  }
+  return out;
+}
+
 }  // namespace pooltag::kernel

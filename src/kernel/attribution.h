@@ -26,4 +26,17 @@ const std::vector<std::string> &allocator_function_patterns();
 Result<std::vector<CodeRange>> allocator_ranges(const symbols::KernelSymbols &symbols,
                                                 const std::vector<std::string> &patterns, size_t limit);
 
+// Where the programs look when they reuse allocation stacks
+// (bpf/stacks.bpf.h): the span of kernel code addresses, and the entry
+// functions (system calls, kernel threads) whose frame ends a stack's
+// fingerprint. `off` says why reuse cannot be used on this kernel; empty
+// when it can.
+struct StackReuseRanges {
+  uint64_t code_start = 0;
+  uint64_t code_end = 0;  // exclusive
+  std::vector<CodeRange> entries;
+  std::string off;
+};
+StackReuseRanges stack_reuse_ranges(const symbols::KernelSymbols &symbols, size_t max_entries);
+
 }  // namespace pooltag::kernel

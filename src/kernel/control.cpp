@@ -95,7 +95,8 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
     if (!stacks) return stacks.error();
     resolved.stacks = std::move(*stacks);
   }
-  auto loader = TaggingLoader::load(resolved, std::move(plan), *ranges, system.realtime_ns());
+  auto reuse = stack_reuse_ranges(*symbols, PT_STACK_ENTRY_RANGES);
+  auto loader = TaggingLoader::load(resolved, std::move(plan), *ranges, reuse, system.realtime_ns());
   if (!loader) return loader.error();
   kill_point(kKillAfterLoad);
   if (auto st = (*loader)->attach(); !st) return st.error();
@@ -111,7 +112,7 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
     return error_from_errno("cannot publish the pinned state at " + pin_dir, err);
   }
   return EnableReport{(*loader)->geometry(), (*loader)->attached_tracepoints(), ranges->size(), (*loader)->plan(),
-                      features.release};
+                      features.release, options.stack_reuse ? reuse.off : std::string{}};
 }
 
 Status disable(const std::string &pin_dir, SystemAccess &system) {

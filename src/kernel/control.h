@@ -19,6 +19,7 @@ struct EnableReport {
   size_t allocator_ranges = 0;
   TaggingPlan plan;  // as carried out: pools the kernel refused are off, with the reason
   std::string release;
+  std::string stack_reuse_off;  // why stacks are walked every time, when reuse was asked for
 };
 
 Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &options, SystemAccess &system,

@@ -84,13 +84,17 @@ Result<TableGeometry> TableGeometry::from(const EnableOptions &options) {
   const std::pair<const TableLimit &, uint64_t> sizes[] = {
       {kLiveLimit, options.max_live},           {kSampleLimit, options.sample_every},
       {kSitesLimit, options.max_sites},         {kStackDepthLimit, options.stack_depth},
-      {kStackEntriesLimit, options.stack_entries}, {kHitBufferLimit, options.hit_buffer_bytes}};
+      {kStackEntriesLimit, options.stack_entries}, {kHitBufferLimit, options.hit_buffer_bytes},
+      {kStackCheckLimit, options.stack_check_every}};
   for (const auto &[limit, value] : sizes)
     if (!limit.contains(value))
       return Error{fmt::format("{} {} is out of range ({})", limit.what, value, limit.shown), kExitUsage};
   TableGeometry g;
   g.stack_depth = options.stack_depth;
   g.stack_entries = std::bit_ceil(options.stack_entries);
+  // twice the stacks: fingerprints of one call path differ where stale
+  // data in the stack does
+  g.stack_reuse_entries = options.stack_reuse ? 2 * g.stack_entries : 0;
   // 21/16 slots per allocation asked for: with two choices of four-slot
   // buckets, a table holding max_live allocations then leaves about 0.8% of
   // them untracked (docs/engine.md, Capacity)
@@ -112,6 +116,7 @@ TableGeometry TableGeometry::of(const pt_state &state) {
   g.max_sites = state.max_sites;
   g.stack_depth = state.stack_depth;
   g.stack_entries = state.stack_entries;
+  g.stack_reuse_entries = state.stack_reuse_entries;
   g.possible_cpus = std::max(state.possible_cpus, 1u);
   return g;
 }
@@ -126,20 +131,22 @@ uint64_t TableGeometry::kernel_bytes() const {
                                   : live_buckets * sizeof(pt_live_bucket) + live_slots() * sizeof(pt_live_entry);
   return live +
          static_cast<uint64_t>(max_sites) * (sizeof(pt_site) + cpus * sizeof(pt_site_stats) + sizeof(uint32_t)) +
-         static_cast<uint64_t>(stack_entries) * (stack_depth * sizeof(uint64_t) + cpus * sizeof(pt_stack_stats));
+         static_cast<uint64_t>(stack_entries) * (stack_depth * sizeof(uint64_t) + cpus * sizeof(pt_stack_stats)) +
+         static_cast<uint64_t>(stack_reuse_entries) * sizeof(uint64_t) + cpus * sizeof(pt_stack_chunk);
 }
 
 Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &options, TaggingPlan plan,
                                                            const std::vector<CodeRange> &allocator_ranges,
-                                                           uint64_t realtime_ns) {
+                                                           const StackReuseRanges &stack_reuse, uint64_t realtime_ns) {
   if (!plan.fatal.empty()) return Error{plan.fatal};
   auto geometry = TableGeometry::from(options);
   if (!geometry) return geometry.error();
   std::unique_ptr<TaggingLoader> self(new TaggingLoader());
   self->geometry_ = *geometry;
   self->geometry_.hash_live_table = plan.hash_live_table;
+  if (!stack_reuse.off.empty()) self->geometry_.stack_reuse_entries = 0;
   self->plan_ = std::move(plan);
-  if (auto st = self->open_and_load(options); !st) return st.error();
+  if (auto st = self->open_and_load(options, stack_reuse); !st) return st.error();
   auto *skel = self->skel_;
 
   // fill the allocator ranges (with the programs' own images)
@@ -176,11 +183,13 @@ Result<std::unique_ptr<TaggingLoader>> TaggingLoader::load(const EnableOptions &
              (g.hash_live_table ? PT_STATE_HASH_LIVE_TABLE : 0);
   st.stack_depth = g.stack_depth;
   st.stack_entries = g.stack_entries;
+  st.stack_reuse_entries = g.stack_reuse_entries;
+  st.stack_check_every = std::bit_ceil(options.stack_check_every);
   st.hit_buffer_bytes = std::bit_ceil(options.hit_buffer_bytes);
   return self;
 }
 
-Status TaggingLoader::open_and_load(const EnableOptions &options) {
+Status TaggingLoader::open_and_load(const EnableOptions &options, const StackReuseRanges &stack_reuse) {
   // Each refused program takes its pool (or the bulk paths) out and the
   // object loads again: at most once per pool, and once for the bulk paths.
   for (size_t attempt = 0; attempt <= model::kPoolCount + 1; ++attempt) {
@@ -200,6 +209,16 @@ Status TaggingLoader::open_and_load(const EnableOptions &options) {
     skel->rodata->hash_live_table = hash;
     if (options.sample_every > 1)
       skel->rodata->sample_threshold = static_cast<uint32_t>((1ull << 32) / options.sample_every);
+    if (g.stack_reuse_entries > 0) {
+      skel->rodata->stack_reuse_mask = g.stack_reuse_entries - 1;
+      skel->rodata->stack_check_mask = std::bit_ceil(options.stack_check_every) - 1;
+      skel->rodata->stack_code_start = stack_reuse.code_start;
+      skel->rodata->stack_code_span = stack_reuse.code_end - stack_reuse.code_start;
+      for (size_t i = 0; i < stack_reuse.entries.size() && i < PT_STACK_ENTRY_RANGES; ++i) {
+        skel->rodata->stack_entry[i].start = stack_reuse.entries[i].start;
+        skel->rodata->stack_entry[i].end = stack_reuse.entries[i].end;
+      }
+    }
     struct Sized {
       bpf_map *map;
       uint64_t entries;
@@ -211,6 +230,7 @@ Status TaggingLoader::open_and_load(const EnableOptions &options) {
           Sized{skel->maps.site_claims, g.max_sites},
           Sized{skel->maps.site_stats, static_cast<uint64_t>(g.max_sites) * g.possible_cpus},
           Sized{skel->maps.stacks, g.stack_entries}, Sized{skel->maps.stack_stats, g.stack_entries},
+          Sized{skel->maps.stack_reuse, std::max(g.stack_reuse_entries, 1u)},
           Sized{skel->maps.hit_events, std::bit_ceil(options.hit_buffer_bytes)}}) {
       if (int err = bpf_map__set_max_entries(map, static_cast<uint32_t>(entries)); err != 0)
         return libbpf_error(fmt::format("cannot size map {}", bpf_map__name(map)), err);

@@ -36,6 +36,8 @@ struct EnableOptions {
   bool bulk_paths = true;      // false: --no-bulk-paths, the bulk paths' programs stay out
   uint32_t stack_depth = 32;          // frames kept per recorded stack
   uint32_t stack_entries = 1u << 14;  // distinct stacks the stack table holds
+  bool stack_reuse = true;            // false: --no-stack-reuse, every stack is walked
+  uint32_t stack_check_every = PT_DEFAULT_STACK_CHECK_EVERY;  // walk one reused stack in N again
   uint32_t hit_buffer_bytes = 1u << 20;
   std::vector<std::string> stack_patterns;  // --stacks: tags (by caller) whose allocations carry stacks
   TagSelection stacks;                      // what enable() computed from them
@@ -55,6 +57,7 @@ inline constexpr TableLimit kSitesLimit{"sites", 256, 1u << 20, "256 .. 1048576"
 inline constexpr TableLimit kStackDepthLimit{"stack depth", 4, PT_MAX_STACK_DEPTH, "4 .. 127"};
 static_assert(PT_MAX_STACK_DEPTH == 127, "kStackDepthLimit.shown");
 inline constexpr TableLimit kStackEntriesLimit{"stacks", 256, 1u << 22, "256 .. 4194304"};
+inline constexpr TableLimit kStackCheckLimit{"stack check rate", 1, 1u << 20, "1 .. 1048576"};
 inline constexpr TableLimit kHitBufferLimit{"hit buffer bytes", 4096, 1u << 30, "4K .. 1G"};
 
 // Live slots per 16 allocations asked for (--max-live): two choices of
@@ -71,6 +74,7 @@ struct TableGeometry {
   uint32_t max_sites = 0;
   uint32_t stack_depth = 0;
   uint32_t stack_entries = 0;
+  uint32_t stack_reuse_entries = 0;  // 0: stacks are not reused
   uint32_t possible_cpus = 1;  // rows of the site counters
   static Result<TableGeometry> from(const EnableOptions &options);
   static TableGeometry of(const pt_state &state);  // what an enable made
@@ -94,7 +98,7 @@ class TaggingLoader {
  public:
   static Result<std::unique_ptr<TaggingLoader>> load(const EnableOptions &options, TaggingPlan plan,
                                                      const std::vector<CodeRange> &allocator_ranges,
-                                                     uint64_t realtime_ns);
+                                                     const StackReuseRanges &stack_reuse, uint64_t realtime_ns);
   ~TaggingLoader();
   TaggingLoader(const TaggingLoader &) = delete;
   TaggingLoader &operator=(const TaggingLoader &) = delete;
@@ -114,7 +118,7 @@ class TaggingLoader {
 
  private:
   TaggingLoader() = default;
-  Status open_and_load(const EnableOptions &options);
+  Status open_and_load(const EnableOptions &options, const StackReuseRanges &stack_reuse);
   ::bpf_link *attach_one(const Attachment &a, std::string &failed);
   ::pooltag_bpf *skel_ = nullptr;
   TableGeometry geometry_;

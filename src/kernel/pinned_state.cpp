@@ -372,6 +372,9 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
   snap.losses.stack_errors = c.v[PT_CNT_STACK_ERRORS] + c.v[PT_CNT_STACK_FAILED];
   snap.losses.no_caller = c.v[PT_CNT_NO_CALLER];
   snap.losses.bulk_unseen = c.v[PT_CNT_BULK_UNSEEN];
+  snap.losses.stack_reuse = {c.v[PT_CNT_STACK_REUSED],         c.v[PT_CNT_STACK_WALKED],
+                             c.v[PT_CNT_STACK_UNREUSABLE],     c.v[PT_CNT_STACK_REUSE_CHECKED],
+                             c.v[PT_CNT_STACK_REUSE_DIFFERED], state_.stack_reuse_entries ? state_.stack_check_every : 0};
   snap.free_unmatched = c.v[PT_CNT_FREE_UNMATCHED];
   snap.bulk_paths = (state_.flags & PT_STATE_BULK_PATHS) != 0;
   snap.bulk_frees = c.v[PT_CNT_BULK_FREES];

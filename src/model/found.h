@@ -15,6 +15,7 @@ namespace pooltag::model {
 struct FoundAllocations {
   std::map<uint32_t, SiteSample> sites;  // the matching sites, by id
   std::vector<LiveAllocation> allocations;  // oldest first
+  StackReuse stack_reuse;                   // how the stacks were taken
 };
 
 struct AddressOwner {
@@ -23,6 +24,7 @@ struct AddressOwner {
   Site site;                // the allocation's site
   std::string tag;          // the site's tag
   std::vector<uint64_t> stack;  // its recorded stack (allocation.stack_id >= 0), innermost first
+  StackReuse stack_reuse;       // how the stacks were taken
 };
 
 }  // namespace pooltag::model

@@ -61,7 +61,7 @@ Counts &Counts::operator+=(const Counts &o) {
 
 bool Losses::any() const {
   return untracked || table_busy || implicit_frees || site_overflow || recursion_misses || stack_errors || no_caller ||
-         stack_collisions || stack_full || hit_drops || bulk_unseen;
+         stack_collisions || stack_full || hit_drops || bulk_unseen || stack_reuse.reused;
 }
 
 }  // namespace pooltag::model

@@ -94,6 +94,21 @@ struct HitEvent {
   std::vector<uint64_t> stack;  // return addresses, innermost first
 };
 
+// Allocation stacks reused instead of walked (bpf/stacks.bpf.h): an
+// allocation whose kernel stack holds the same return addresses up to the
+// system call or kernel thread entry takes the stack walked for the first
+// such allocation. A stale entry address deeper in the stack can end that
+// comparison early, so one reused stack in check_every is walked again;
+// `differed` counts the checks that found another stack.
+struct StackReuse {
+  uint64_t reused = 0;
+  uint64_t walked = 0;      // walks for a call path seen for the first time
+  uint64_t unreusable = 0;  // walks without reuse: interrupts, no entry frame in reach
+  uint64_t checked = 0;
+  uint64_t differed = 0;
+  uint32_t check_every = 0;  // 0: reuse is off, every stack is walked
+};
+
 // Everything that could not be counted exactly. Readers print any that is
 // non-zero; nothing is dropped silently.
 struct Losses {
@@ -108,6 +123,7 @@ struct Losses {
   uint64_t stack_full = 0;        // stacks not stored: stack table full
   uint64_t hit_drops = 0;         // hit events lost: ring buffer full
   uint64_t bulk_unseen = 0;       // objects of bulk calls the bulk programs did not walk
+  StackReuse stack_reuse;         // approximate, not lost: shown whenever a stack was reused
   bool any() const;
 };
 

@@ -72,6 +72,7 @@ std::string render_find_text(const std::vector<FindGroup> &groups, const std::ve
     out += fmt::format("{} some of these objects may be freed already: this tag's objects are also freed in bulk or "
                        "in RCU batches, which fire no event on this kernel (docs/engine.md#bulk-frees)\n",
                        kUpperBoundMark);
+  if (auto reuse = stack_reuse_line(options.stack_reuse); !reuse.empty()) out += reuse + "\n";
   if (options.list) {
     out += fmt::format("\n{:<18} {:>8} {:>9} {:>8}  {:<16} {:<24} {}\n", "Address", "Size", "Age", "Pid", "Comm",
                        "Tag", "Pool");
@@ -123,7 +124,11 @@ nlohmann::json find_json(const std::vector<FindGroup> &groups, const std::vector
       as.push_back(std::move(j));
     }
   }
-  return {{"tag", options.tag}, {"groups", gs}, {"allocations", as}, {"upper_bound", options.upper_bound}};
+  return {{"tag", options.tag},
+          {"groups", gs},
+          {"allocations", as},
+          {"upper_bound", options.upper_bound},
+          {"stack_reuse", stack_reuse_json(options.stack_reuse)}};
 }
 
 std::string render_address_owner(uint64_t address, const std::optional<model::AddressOwner> &owner,
@@ -136,7 +141,10 @@ std::string render_address_owner(uint64_t address, const std::optional<model::Ad
                      a.pid);
   if (owner->site.code_address != 0)
     out += fmt::format("  allocated at {}\n", symbols.describe(owner->site.code_address));
-  if (a.stack_id >= 0) out += render_kb(owner->stack, symbols);
+  if (a.stack_id >= 0) {
+    out += render_kb(owner->stack, symbols);
+    if (auto reuse = stack_reuse_line(owner->stack_reuse); !reuse.empty()) out += "  " + reuse + "\n";
+  }
   return out;
 }
 

@@ -44,6 +44,7 @@ struct FindViewOptions {
   // the tag's counts are upper bounds (model::Counts::upper_bound): some of
   // the objects listed may have been freed in bulk, without an event
   bool upper_bound = false;
+  model::StackReuse stack_reuse;  // how the stacks were taken: reuse is said under the header
 };
 
 std::string render_find_text(const std::vector<FindGroup> &groups, const std::vector<model::LiveAllocation> &list,

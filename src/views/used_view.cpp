@@ -93,7 +93,20 @@ std::vector<std::string> loss_lines(const model::Losses &l) {
     out.push_back(fmt::format("{} objects of bulk calls not walked (too many in one call, or unreadable): their "
                               "frees or allocations not seen",
                               format_count(l.bulk_unseen)));
+  if (auto reuse = stack_reuse_line(l.stack_reuse); !reuse.empty()) out.push_back(reuse);
   return out;
+}
+
+std::string stack_reuse_line(const model::StackReuse &r) {
+  if (r.reused == 0) return {};
+  return fmt::format("{} stacks reused, not walked: their kernel stacks held the return addresses of an earlier "
+                     "allocation's up to the entry frame; {} of them walked again to check, {} differed",
+                     format_count(r.reused), format_count(r.checked), format_count(r.differed));
+}
+
+nlohmann::json stack_reuse_json(const model::StackReuse &r) {
+  return {{"reused", r.reused},   {"walked", r.walked},     {"unreusable", r.unreusable},
+          {"checked", r.checked}, {"differed", r.differed}, {"check_every", r.check_every}};
 }
 
 nlohmann::json losses_json(const model::Losses &l) {
@@ -102,7 +115,8 @@ nlohmann::json losses_json(const model::Losses &l) {
           {"site_overflow", l.site_overflow},   {"recursion_misses", l.recursion_misses},
           {"stack_errors", l.stack_errors},     {"no_caller", l.no_caller},
           {"stack_collisions", l.stack_collisions}, {"stack_full", l.stack_full},
-          {"hit_drops", l.hit_drops},           {"bulk_unseen", l.bulk_unseen}};
+          {"hit_drops", l.hit_drops},           {"bulk_unseen", l.bulk_unseen},
+          {"stack_reuse", stack_reuse_json(l.stack_reuse)}};
 }
 
 namespace {

@@ -50,6 +50,10 @@ std::string bounded(const std::string &number, bool upper_bound);
 // bulk_paths: whether the bulk programs ran (nullopt: not known, as in a recording)
 std::string upper_bound_note(size_t rows, std::optional<bool> bulk_paths);
 nlohmann::json losses_json(const model::Losses &losses);
+// Said wherever stacks are shown: how many were reused rather than walked,
+// and what the checks found (model::StackReuse). Empty when none was reused.
+std::string stack_reuse_line(const model::StackReuse &reuse);
+nlohmann::json stack_reuse_json(const model::StackReuse &reuse);
 
 // Clips a tag to `width` columns, marking the cut with '~'.
 std::string clip(std::string_view text, size_t width);

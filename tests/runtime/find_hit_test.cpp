@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
 #include <memory>
 #include <set>
 #include <thread>
@@ -171,6 +172,44 @@ TEST_F(EnabledTagging, StacksAreRecordedOnlyForTheChosenTags) {
   EXPECT_EQ(eventfds, n) << "every eventfd of the program is listed";
   auto status = nlohmann::json::parse(run_pooltag({"status", "--json"}).out);
   EXPECT_EQ(status["stacks"], "alloc_pipe_info");
+  run_pooltag({"stacks", "--clear"});
+}
+
+// Stacks are reused by call path (bpf/stacks.bpf.h): the allocations of one
+// path take the stack its first allocation walked, and find still groups
+// every object by its own path, with the counts exact.
+TEST_F(EnabledTagging, ReusedStacksGroupEveryObjectByItsPath) {
+  auto reuse_of = [] { return nlohmann::json::parse(run_pooltag({"status", "--json"}).out)["lost"]["stack_reuse"]; };
+  ASSERT_EQ(run_pooltag({"stacks", "alloc_pipe_info"}).exit_code, 0);
+  auto before = reuse_of();
+  const int n = 200;
+  Program pipes({program_path("leak_pipe"), std::to_string(n)});
+  ASSERT_EQ(pipes.read_line().rfind("started", 0), 0u);
+  pipes.send_line();
+  ASSERT_EQ(pipes.read_line().rfind("ready", 0), 0u);
+  auto found = nlohmann::json::parse(run_pooltag({"find", "alloc_pipe_info", "--json", "--list"}).out);
+  std::map<std::string, int> by_stack;
+  for (const auto &a : found["allocations"])
+    if (a["pid"] == pipes.pid()) {
+      ASSERT_FALSE(a["stack"].empty());
+      EXPECT_TRUE(contains_frame(a["stack"], "do_pipe2") || contains_frame(a["stack"], "__do_pipe_flags"))
+          << a["stack"].dump();
+      ++by_stack[a["stack"].dump()];
+    }
+  // two allocations per pipe from two call sites: two stacks of n each
+  ASSERT_EQ(by_stack.size(), 2u);
+  for (const auto &[stack, count] : by_stack) EXPECT_EQ(count, n) << stack;
+  auto after = reuse_of();
+  if (after["check_every"] == 0) {
+    EXPECT_EQ(after["reused"], 0) << "reuse is off on this kernel: every stack walked";
+  } else {
+    // a call path's fingerprints differ where stale data in the stack does:
+    // a few walks per path, the rest reused
+    EXPECT_GE(after["reused"].get<uint64_t>() - before["reused"].get<uint64_t>(), static_cast<uint64_t>(n));
+    EXPECT_EQ(after["differed"], before["differed"]);
+    EXPECT_EQ(found["stack_reuse"]["reused"].get<uint64_t>() > 0, true);
+  }
+  pipes.send_line();
   run_pooltag({"stacks", "--clear"});
 }
 

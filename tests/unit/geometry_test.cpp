@@ -27,11 +27,29 @@ TEST(Geometry, OfAnEnabledStateCountsEveryCpusCounters) {
   st.max_sites = g->max_sites;
   st.stack_depth = g->stack_depth;
   st.stack_entries = g->stack_entries;
+  st.stack_reuse_entries = g->stack_reuse_entries;
   st.possible_cpus = g->possible_cpus;
   EXPECT_EQ(TableGeometry::of(st).kernel_bytes(), g->kernel_bytes());
   st.possible_cpus = g->possible_cpus + 1;  // one more row of site and stack counters
   EXPECT_EQ(TableGeometry::of(st).kernel_bytes() - g->kernel_bytes(),
-            g->max_sites * sizeof(pt_site_stats) + g->stack_entries * sizeof(pt_stack_stats));
+            g->max_sites * sizeof(pt_site_stats) + g->stack_entries * sizeof(pt_stack_stats) +
+                sizeof(pt_stack_chunk));
+}
+
+TEST(Geometry, StackReuseHoldsTwoFingerprintsPerStackOrNone) {
+  EnableOptions o;
+  o.stack_entries = 3000;
+  auto g = TableGeometry::from(o);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->stack_entries, 4096u);
+  EXPECT_EQ(g->stack_reuse_entries, 8192u);
+  o.stack_reuse = false;
+  auto off = TableGeometry::from(o);
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->stack_reuse_entries, 0u);
+  EXPECT_EQ(g->kernel_bytes() - off->kernel_bytes(), 8192u * sizeof(uint64_t));
+  o.stack_check_every = 0;
+  EXPECT_FALSE(TableGeometry::from(o).ok());
 }
 
 TEST(Geometry, RejectsOutOfRange) {
