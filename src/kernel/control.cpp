@@ -96,6 +96,9 @@ Result<EnableReport> enable(const std::string &pin_dir, const EnableOptions &opt
     resolved.stacks = std::move(*stacks);
   }
   auto reuse = stack_reuse_ranges(*symbols, PT_STACK_ENTRY_RANGES);
+  // their programs have no bpf_get_current_task_btf(), which reuse needs
+  if (plan.hash_live_table && reuse.off.empty())
+    reuse.off = "the programs of kernels without BPF atomics (before 5.12) walk every stack";
   auto loader = TaggingLoader::load(resolved, std::move(plan), *ranges, reuse, system.realtime_ns());
   if (!loader) return loader.error();
   kill_point(kKillAfterLoad);
