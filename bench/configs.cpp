@@ -236,12 +236,19 @@ class Memleak : public TracerProcess {
   // line-buffered: libbpf-tools' memleak prints its ready line with printf
   // into a pipe
   std::vector<std::string> argv() const override { return {"stdbuf", "-oL", tool_, "60"}; }
-  std::string ready_marker() const override {
-    return python() ? "Attaching to kernel allocators" : "Tracing outstanding memory allocs";
+  // after attaching, both print "Attaching to kernel allocators, Ctrl+C
+  // to quit." (libbpf-tools before 2024: "Tracing outstanding memory allocs")
+  std::string ready_marker() const override { return "Attaching to kernel allocators"; }
+  bool ready(Child &child) const override {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (child.wait_for(ready_marker(), 200) || child.wait_for("Tracing outstanding memory allocs", 0)) return true;
+      if (kill(child.pid(), 0) != 0) return false;
+    }
+    return false;
   }
 
  private:
-  bool python() const { return tool_.size() >= 12 && tool_.compare(tool_.size() - 12, 12, "memleak-bpfcc") == 0; }
   std::string tool_;
 };
 

@@ -71,3 +71,18 @@ TEST(StackView, DropsTheTracingGlueAtTheTop) {
   EXPECT_THAT(frames[0], HasSubstr("__kmalloc_cache_noprof"));
   EXPECT_THAT(render_kb({0x1011, 0x2011, 0x3011}, syms, ""), HasSubstr("01 0000000000003011   do_eventfd"));
 }
+
+TEST(FindView, SaysWhenStacksWereReused) {
+  FindViewOptions opts;
+  opts.tag = "do_eventfd";
+  auto groups = group_by_stack({alloc(1, 64, 10, 7)}, frames_of);
+  EXPECT_THAT(render_find_text(groups, {}, opts, frames_of), ::testing::Not(HasSubstr("reused")));
+  opts.stack_reuse = {1000, 3, 1, 15, 2, 64};
+  std::string text = render_find_text(groups, {}, opts, frames_of);
+  EXPECT_THAT(text, HasSubstr("1,000 stacks reused, not walked"));
+  EXPECT_THAT(text, HasSubstr("15 of them walked again to check, 2 differed"));
+  auto j = find_json(groups, {}, opts, frames_of);
+  EXPECT_EQ(j["stack_reuse"]["reused"], 1000);
+  EXPECT_EQ(j["stack_reuse"]["differed"], 2);
+  EXPECT_EQ(j["stack_reuse"]["check_every"], 64);
+}

@@ -78,6 +78,10 @@ TEST_F(UsedViewTest, LossesAreShownWhenNonZero) {
   EXPECT_THAT(text, HasSubstr("12 allocations untracked: live table full"));
   EXPECT_THAT(text, HasSubstr("3 events missed by the kernel"));
   EXPECT_EQ(loss_lines(Losses{}).size(), 0u);
+  Losses reused;
+  reused.stack_reuse.reused = 5;
+  ASSERT_EQ(loss_lines(reused).size(), 1u) << "reused stacks are approximate: said in every view of losses";
+  EXPECT_THAT(loss_lines(reused)[0], HasSubstr("5 stacks reused"));
 }
 
 TEST_F(UsedViewTest, JsonHasOneObjectPerTagAndPool) {
