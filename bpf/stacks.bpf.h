@@ -31,20 +31,34 @@
 #ifndef POOLTAG_STACKS_BPF_H
 #define POOLTAG_STACKS_BPF_H
 
-static __always_inline __s32 take_stack(void *ctx)
+/* A walk: the stack's id, or the kernel's error, counted. */
+static __always_inline long walk_stack(void *ctx)
 {
 	long id = bpf_get_stackid(ctx, &stacks, 0);
 
 	if (id >= 0)
-		return (__s32)id;
+		return id;
 	if (id == -EEXIST)
 		count(PT_CNT_STACK_COLLISIONS);
 	else if (id == -ENOMEM)
 		count(PT_CNT_STACK_FULL);
 	else
 		count(PT_CNT_STACK_FAILED);
-	return -1;
+	return id;
 }
+
+static __always_inline __s32 take_stack(void *ctx)
+{
+	long id = walk_stack(ctx);
+
+	return id >= 0 ? (__s32)id : -1;
+}
+
+/* stack_reuse's low half: the stack id + 1, or that the stack table
+ * refused the stack. It never forgets a stack, so a refusal is for good:
+ * the path's later allocations count it again without walking. */
+#define PT_REUSE_COLLIDED 0xffffffffu
+#define PT_REUSE_TABLE_FULL 0xfffffffeu
 
 /* A kernel code address, or the module area above the kernel image (module
  * code, BPF programs and trampolines): one subtraction and one compare. A
@@ -107,9 +121,10 @@ static __always_inline __u64 stack_fingerprint(__u64 sp, __u64 stack_end)
 static __always_inline __s32 allocation_stack(void *ctx, bool legacy)
 {
 	__u64 sp, base, h, v, *entry;
-	__s32 id = -1, walked;
+	__s32 id = -1;
+	long walked;
 	bool known;
-	__u32 slot, zero = 0;
+	__u32 slot, low = 0, zero = 0;
 	struct pt_counters *c;
 	struct task_struct *task;
 
@@ -140,24 +155,37 @@ static __always_inline __s32 allocation_stack(void *ctx, bool legacy)
 	v = *entry;
 	known = (v >> 32) == (h >> 32) && (__u32)v != 0;
 	if (known) {
-		id = (__s32)((__u32)v - 1);
-		if ((__sync_fetch_and_add(&c->v[PT_CNT_STACK_REUSED], 1) & stack_check_mask) != 0)
+		low = (__u32)v;
+		id = low >= PT_REUSE_TABLE_FULL ? -1 : (__s32)(low - 1);
+		if ((__sync_fetch_and_add(&c->v[PT_CNT_STACK_REUSED], 1) & stack_check_mask) != 0) {
+			if (low >= PT_REUSE_TABLE_FULL)
+				__sync_fetch_and_add(&c->v[low == PT_REUSE_COLLIDED ? PT_CNT_STACK_COLLISIONS
+										  : PT_CNT_STACK_FULL],
+						     1);
 			return id;
+		}
 	}
 	/* one call of the walk for both the check and a new fingerprint: the
 	 * stack starts in this program, at the call */
-	walked = take_stack(ctx);
+	walked = walk_stack(ctx);
 	if (known) {
 		__sync_fetch_and_add(&c->v[PT_CNT_STACK_REUSE_CHECKED], 1);
-		if (walked < 0 || walked == id)
+		if (walked == id || (walked < 0 && id < 0))
 			return id;
 		__sync_fetch_and_add(&c->v[PT_CNT_STACK_REUSE_DIFFERED], 1);
 	} else {
 		__sync_fetch_and_add(&c->v[PT_CNT_STACK_WALKED], 1);
 	}
 	if (walked >= 0)
-		*entry = (h & 0xffffffff00000000ULL) | (__u32)(walked + 1);
-	return walked;
+		low = (__u32)walked + 1;
+	else if (walked == -EEXIST)
+		low = PT_REUSE_COLLIDED;
+	else if (walked == -ENOMEM)
+		low = PT_REUSE_TABLE_FULL;
+	else
+		return -1; /* a failed walk may succeed next time */
+	*entry = (h & 0xffffffff00000000ULL) | low;
+	return walked >= 0 ? (__s32)walked : -1;
 walk:
 	count(PT_CNT_STACK_UNREUSABLE);
 	return take_stack(ctx);
