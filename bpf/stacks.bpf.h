@@ -31,38 +31,37 @@
 #ifndef POOLTAG_STACKS_BPF_H
 #define POOLTAG_STACKS_BPF_H
 
-/* A walk: the stack's id, or the kernel's error, counted. */
-static __always_inline long walk_stack(void *ctx)
+static __always_inline void count_stack_failure(long id)
 {
-	long id = bpf_get_stackid(ctx, &stacks, 0);
-
-	if (id >= 0)
-		return id;
 	if (id == -EEXIST)
 		count(PT_CNT_STACK_COLLISIONS);
 	else if (id == -ENOMEM)
 		count(PT_CNT_STACK_FULL);
 	else
 		count(PT_CNT_STACK_FAILED);
+}
+
+/* A walk: the stack's id, or the kernel's error, counted. */
+static __always_inline long walk_stack(void *ctx)
+{
+	long id = bpf_get_stackid(ctx, &stacks, 0);
+
+	if (id < 0)
+		count_stack_failure(id);
 	return id;
 }
 
-/* walk_stack() for callers that need no reason. Written out rather than
- * wrapped: the bulk free program calls it inside its 512-step loop, and
- * 5.10's verifier, given the wrapper's extra branch, ran past its million
- * instructions there. */
+/* walk_stack() for callers that need no reason, in the shape it had before
+ * walk_stack existed: the bulk free program calls it inside its 512-step
+ * loop, and 5.10's verifier, given a wrapper around walk_stack, ran past its
+ * million instructions there. */
 static __always_inline __s32 take_stack(void *ctx)
 {
 	long id = bpf_get_stackid(ctx, &stacks, 0);
 
 	if (id >= 0)
 		return (__s32)id;
-	if (id == -EEXIST)
-		count(PT_CNT_STACK_COLLISIONS);
-	else if (id == -ENOMEM)
-		count(PT_CNT_STACK_FULL);
-	else
-		count(PT_CNT_STACK_FAILED);
+	count_stack_failure(id);
 	return -1;
 }
 
