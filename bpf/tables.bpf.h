@@ -169,14 +169,39 @@ static __always_inline __u32 cache_site_slot(__u64 call_site, __u64 cache, __u32
 	return slot;
 }
 
+/* Addresses per bucket step within a page's runs (below). */
+#define PT_RUN_SHIFT 4
+#define PT_PAGE_SHIFT 12
+
+static __always_inline __u32 run_bucket(__u32 run_hash, __u32 offset)
+{
+	/* multiply-shift, not a mask: the loader sizes the table to the
+	 * allocations asked for, not to a power of two; it has at least
+	 * 1 << (PT_PAGE_SHIFT - PT_RUN_SHIFT) buckets, so one subtraction
+	 * wraps */
+	__u32 b = (__u32)(((__u64)run_hash * live_buckets) >> 32) + offset;
+
+	return b >= live_buckets ? b - live_buckets : b;
+}
+
+/*
+ * An address's two buckets. Each 4 KiB page of addresses has two runs of
+ * buckets, each starting where a hash of the page puts it, and an address
+ * takes the bucket at its offset in the page (16 bytes to a bucket) in each
+ * run. Objects of one slab page, which the allocator hands out and RCU
+ * frees together, then land in a few pages of the table rather than each in
+ * pages of its own: the table is far larger than what the TLB covers, and a
+ * TLB miss is a two-level page walk in a VM. The two runs are independent,
+ * so two choices balance the buckets as well as hashing every address
+ * (docs/engine.md, Capacity).
+ */
 static __always_inline void buckets_of(__u64 addr, __u32 *first, __u32 *second)
 {
-	__u64 h = mix64(addr);
+	__u64 h = mix64(addr >> PT_PAGE_SHIFT);
+	__u32 offset = (__u32)(addr & ((1u << PT_PAGE_SHIFT) - 1)) >> PT_RUN_SHIFT;
 
-	/* multiply-shift, not a mask: the loader sizes the table to the
-	 * allocations asked for, not to a power of two */
-	*first = (__u32)(((h & 0xffffffffULL) * live_buckets) >> 32);
-	*second = (__u32)(((h >> 32) * live_buckets) >> 32);
+	*first = run_bucket((__u32)h, offset);
+	*second = run_bucket((__u32)(h >> 32), offset);
 	if (*second == *first) /* the loader guarantees at least two buckets */
 		*second = *first + 1 < live_buckets ? *first + 1 : 0;
 }
