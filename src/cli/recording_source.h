@@ -31,7 +31,7 @@ class LiveSampler {
   LiveSampler(const Context &ctx, TagArgs tags) : ctx_(ctx), tags_(std::move(tags)) {}
   const Context &ctx_;
   TagArgs tags_;
-  std::unique_ptr<Tagging> tagging_;
+  std::shared_ptr<const Tagging> tagging_;
   // stack frames by (enable time, stack id): symbolized once per session
   std::map<std::pair<uint64_t, int32_t>, std::string> frames_;
 };

@@ -26,6 +26,14 @@ Result<std::unique_ptr<Session>> Session::open(const std::string &pin_dir, const
   return std::make_unique<Session>(std::make_unique<PinnedTaggingState>(std::move(*state)), std::move(*loaded));
 }
 
+Result<std::unique_ptr<Session>> Session::attach(const std::string &pin_dir, std::shared_ptr<const Tagging> tagging) {
+  auto state = kernel::PinnedState::open(pin_dir);
+  if (!state) return state.error();
+  return std::make_unique<Session>(std::make_unique<PinnedTaggingState>(std::move(*state)), std::move(tagging));
+}
+
+Result<std::vector<model::StackCounts>> Session::stack_counts() const { return state_->stack_counts(); }
+
 Result<TaggedSnapshot> Session::tagged_snapshot(const model::TableOptions &options, bool split_by_stack) const {
   auto snap = snapshot(split_by_stack);
   if (!snap) return snap.error();

@@ -52,7 +52,12 @@ class Session {
   static Result<std::unique_ptr<Session>> open(const std::string &pin_dir, const kernel::SystemAccess &system,
                                                const std::string &kallsyms_path, const TaggingOptions &tagging,
                                                std::string_view command);
-  Session(std::unique_ptr<TaggingState> state, std::unique_ptr<Tagging> tagging)
+  // Opens the pinned state at `pin_dir` (kExitNotEnabled when there is
+  // none) with a tagging already loaded: for front ends that checked root
+  // once and read symbols once, then attach afresh each interval or scrape
+  // (record's sampler, export), so that a re-enabled tagging is followed.
+  static Result<std::unique_ptr<Session>> attach(const std::string &pin_dir, std::shared_ptr<const Tagging> tagging);
+  Session(std::unique_ptr<TaggingState> state, std::shared_ptr<const Tagging> tagging)
       : state_(std::move(state)), tagging_(std::move(tagging)) {}
 
   const TaggingState &state() const { return *state_; }
@@ -104,13 +109,15 @@ class Session {
     return state_->dump(addresses, bytes);
   }
   std::vector<uint64_t> stack(int32_t stack_id) const { return state_->stack(stack_id); }
+  // What each recorded stack counted (pooltag record keeps those outstanding).
+  Result<std::vector<model::StackCounts>> stack_counts() const;
 
  private:
   Result<kernel::TagSelection> select(Selector which, uint32_t site_flag, const std::vector<std::string> &patterns,
                                       uint32_t flags) const;
 
   std::unique_ptr<TaggingState> state_;
-  std::unique_ptr<Tagging> tagging_;
+  std::shared_ptr<const Tagging> tagging_;
 };
 
 }  // namespace pooltag::engine

@@ -35,6 +35,7 @@ class TaggingState {
   virtual Result<model::Snapshot> snapshot(bool split_by_stack) const = 0;
   virtual Result<std::vector<model::LiveAllocation>> live(const std::function<bool(uint32_t site)> &want) const = 0;
   virtual std::vector<uint64_t> stack(int32_t stack_id) const = 0;
+  virtual Result<std::vector<model::StackCounts>> stack_counts() const = 0;
   virtual Result<std::map<uint64_t, std::vector<uint8_t>>> dump(const std::vector<uint64_t> &addresses,
                                                                 uint32_t bytes) const = 0;
   virtual Result<pt_tag_selector> read_selector(Selector which) const = 0;
@@ -60,6 +61,7 @@ class PinnedTaggingState : public TaggingState {
     return state_->live(want);
   }
   std::vector<uint64_t> stack(int32_t stack_id) const override { return state_->stack(stack_id); }
+  Result<std::vector<model::StackCounts>> stack_counts() const override { return state_->stack_counts(); }
   Result<std::map<uint64_t, std::vector<uint8_t>>> dump(const std::vector<uint64_t> &addresses,
                                                         uint32_t bytes) const override {
     return state_->dump(addresses, bytes);

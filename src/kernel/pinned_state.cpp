@@ -294,6 +294,7 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
   snap.taken_at_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
   snap.live_capacity = static_cast<uint64_t>(state_.live_buckets) * PT_BUCKET_SLOTS;
   snap.live_used = live_used();
+  snap.site_capacity = state_.max_sites;
   snap.sample_every = std::max<uint32_t>(state_.sample_every, 1);
 
   // The site counters are mapped: one row of max_sites per CPU, summed.
@@ -345,12 +346,12 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
       from -= t;
       return t;
     };
-    for (const auto &[stack_id, st] : *stacks) {
+    for (const auto &st : *stacks) {
       auto it = index.find(st.site);
       if (it == index.end()) continue;
       model::SiteSample split = snap.sites[it->second];
       model::Counts &whole = snap.sites[it->second].counts;
-      split.site.stack_id = static_cast<int32_t>(stack_id);
+      split.site.stack_id = st.stack_id;
       split.counts = model::Counts{};
       split.counts.allocs = take(whole.allocs, st.allocs * k);
       split.counts.frees = take(whole.frees, st.frees * k);
@@ -377,6 +378,7 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
                              c.v[PT_CNT_STACK_REUSE_DIFFERED], state_.stack_reuse_entries ? state_.stack_check_every : 0};
   snap.free_unmatched = c.v[PT_CNT_FREE_UNMATCHED];
   snap.bulk_paths = (state_.flags & PT_STATE_BULK_PATHS) != 0;
+  snap.bulk_left_out = (state_.flags & PT_STATE_BULK_DECLINED) != 0;
   snap.bulk_frees = c.v[PT_CNT_BULK_FREES];
   snap.bulk_allocs = c.v[PT_CNT_BULK_ALLOCS];
   snap.rcu_sheaf_frees = c.v[PT_CNT_RCU_SHEAF_FREES];
@@ -434,10 +436,10 @@ std::vector<uint64_t> PinnedState::stack(int32_t stack_id) const {
   return ips;
 }
 
-Result<std::vector<std::pair<uint32_t, pt_stack_stats>>> PinnedState::stack_counts() const {
+Result<std::vector<model::StackCounts>> PinnedState::stack_counts() const {
   const int ncpu = possible_cpus();
   std::vector<pt_stack_stats> per_cpu(static_cast<size_t>(ncpu));
-  std::vector<std::pair<uint32_t, pt_stack_stats>> out;
+  std::vector<model::StackCounts> out;
   // only ids present in the stack table can have counts
   uint32_t key = 0, next = 0;
   bool first = true;
@@ -453,7 +455,9 @@ Result<std::vector<std::pair<uint32_t, pt_stack_stats>>> PinnedState::stack_coun
       total.free_bytes += c.free_bytes;
       if (c.allocs != 0) total.site = c.site;
     }
-    if (total.allocs != 0 || total.frees != 0) out.emplace_back(key, total);
+    if (total.allocs != 0 || total.frees != 0)
+      out.push_back(model::StackCounts{static_cast<int32_t>(key), total.site, total.allocs, total.frees,
+                                       total.alloc_bytes, total.free_bytes});
   }
   return out;
 }
