@@ -97,14 +97,14 @@ Result<kernel::TagSelection> Session::set_stack_tags(const std::vector<std::stri
 
 Status Session::watch_hits(const HitWatch &watch, bool &opened) const {
   opened = false;
-  auto snap = state_->snapshot(false);
+  auto snap = snapshot(false);
   if (!snap) return snap.error();
   std::map<uint32_t, model::SiteSample> sites;
   for (const auto &s : snap->sites) sites[s.id] = s;
   auto on_event = [&](const model::HitEvent &ev) {
     auto it = sites.find(ev.site);
     if (it == sites.end()) {  // a site born after the snapshot
-      auto again = state_->snapshot(false);
+      auto again = snapshot(false);
       if (again)
         for (const auto &s : again->sites) sites[s.id] = s;
       it = sites.find(ev.site);
@@ -135,7 +135,7 @@ Status Session::watch_hits(const HitWatch &watch, bool &opened) const {
 
 Result<model::FoundAllocations> Session::find(const std::string &tag, std::optional<model::Pool> pool,
                                               uint64_t older_than_ns) const {
-  auto snap = state_->snapshot(false);
+  auto snap = snapshot(false);
   if (!snap) return snap.error();
   model::FoundAllocations found;
   found.stack_reuse = snap->losses.stack_reuse;
@@ -158,7 +158,7 @@ Result<std::optional<model::AddressOwner>> Session::owner_of(uint64_t address) c
   for (const auto &a : *live)
     if (address >= a.address && address - a.address < std::max<uint64_t>(a.size, 1)) hit = &a;
   if (hit == nullptr) return std::optional<model::AddressOwner>{};
-  auto snap = state_->snapshot(false);
+  auto snap = snapshot(false);
   if (!snap) return snap.error();
   model::AddressOwner owner;
   owner.address = address;

@@ -68,7 +68,7 @@ class Session {
   // ---- snapshots ----
   // Split by stack: each site's allocations with a recorded stack become
   // one site per stack (what --by stack shows).
-  Result<model::Snapshot> snapshot(bool split_by_stack = false) const { return state_->snapshot(split_by_stack); }
+  Result<model::Snapshot> snapshot(bool split_by_stack = false) const { return read_snapshot(*state_, split_by_stack); }
   Result<TaggedSnapshot> tagged_snapshot(const model::TableOptions &options, bool split_by_stack = false) const;
   // Does the site's tag match the pattern (and the pool, when given)?
   bool matches(const model::SiteSample &site, const std::string &pattern, std::optional<model::Pool> pool) const;

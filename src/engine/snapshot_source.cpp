@@ -10,7 +10,7 @@ Result<std::unique_ptr<PinnedSnapshotSource>> PinnedSnapshotSource::open(const s
 
 Result<model::Snapshot> PinnedSnapshotSource::snapshot() {
   if (auto st = state_->still_pinned(); !st) return st.error();
-  return state_->snapshot(false);
+  return read_snapshot(*state_, false);
 }
 
 }  // namespace pooltag::engine

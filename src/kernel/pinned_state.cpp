@@ -285,7 +285,7 @@ std::vector<ProgramInfo> PinnedState::programs() const {
   return out;
 }
 
-Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
+Result<model::Snapshot> PinnedState::snapshot() const {
   model::Snapshot snap;
   snap.pools = model::PoolSet{state_.pools_mask};
   snap.enabled_since_ns = state_.enabled_realtime_ns;
@@ -325,40 +325,13 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
     if (!ready && i != PT_SITE_OVERFLOW) continue;
     if (t.allocs == 0 && t.frees == 0 && t.untracked == 0) continue;
     model::SiteSample sample = describe_site(i);
-    const uint64_t k = snap.sample_every;  // sampled: scale to estimates
     // bytes per event only where sizes differ; else counts times the size
     const bool per_event = (s.flags & PT_SITE_VARIABLE_SIZE) != 0 || i == PT_SITE_OVERFLOW;
     const uint64_t alloc_bytes = per_event ? t.alloc_bytes : t.allocs * s.object_size;
     const uint64_t free_bytes = per_event ? t.free_bytes : t.frees * s.object_size;
-    sample.counts = model::Counts{t.allocs * k,    t.frees * k,           alloc_bytes * k,     free_bytes * k,
-                                  t.untracked * k, t.untracked_bytes * k, t.implicit_frees * k};
+    sample.counts = model::Counts{t.allocs,    t.frees,           alloc_bytes,      free_bytes,
+                                  t.untracked, t.untracked_bytes, t.implicit_frees};
     snap.sites.push_back(std::move(sample));
-  }
-
-  if (split_by_stack) {
-    auto stacks = stack_counts();
-    if (!stacks) return stacks.error();
-    std::map<uint32_t, size_t> index;
-    for (size_t i = 0; i < snap.sites.size(); ++i) index[snap.sites[i].id] = i;
-    const uint64_t k = snap.sample_every;
-    auto take = [](uint64_t &from, uint64_t n) {
-      uint64_t t = std::min(from, n);  // counters read a moment apart: never below zero
-      from -= t;
-      return t;
-    };
-    for (const auto &st : *stacks) {
-      auto it = index.find(st.site);
-      if (it == index.end()) continue;
-      model::SiteSample split = snap.sites[it->second];
-      model::Counts &whole = snap.sites[it->second].counts;
-      split.site.stack_id = st.stack_id;
-      split.counts = model::Counts{};
-      split.counts.allocs = take(whole.allocs, st.allocs * k);
-      split.counts.frees = take(whole.frees, st.frees * k);
-      split.counts.alloc_bytes = take(whole.alloc_bytes, st.alloc_bytes * k);
-      split.counts.free_bytes = take(whole.free_bytes, st.free_bytes * k);
-      snap.sites.push_back(std::move(split));
-    }
   }
 
   pt_counters c = counters();

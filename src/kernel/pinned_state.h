@@ -62,10 +62,10 @@ class PinnedState {
   // replaced it): the maps stay readable while open, but frozen.
   Status still_pinned() const;
 
-  // Sites with their counts summed over CPUs, loss counters, live fill.
-  // Split by stack: each site's allocations with a recorded stack become
-  // one site per stack (Site::stack_id), the rest stay with the site.
-  Result<model::Snapshot> snapshot(bool split_by_stack = false) const;
+  // Sites with their counts as counted, summed over CPUs (under --sample
+  // one allocation in sample_every: the engine scales them to estimates,
+  // model/counted.h), loss counters, live fill.
+  Result<model::Snapshot> snapshot() const;
 
   // Outstanding allocations of the sites `want` accepts (by site slot).
   Result<std::vector<model::LiveAllocation>> live(const std::function<bool(uint32_t site)> &want) const;

@@ -27,7 +27,7 @@ class FakeTaggingState : public engine::TaggingState {
   uint64_t drops = 0;
   mutable int snapshots = 0;
 
-  Result<model::Snapshot> snapshot(bool) const override {
+  Result<model::Snapshot> snapshot() const override {
     model::Snapshot s = snap;
     if (snapshots++ > 0) s.sites.insert(s.sites.end(), born.begin(), born.end());
     return s;
