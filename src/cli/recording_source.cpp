@@ -50,7 +50,7 @@ Result<record::Sample> LiveSampler::take() {
 
   // Recorded stacks (pooltag stacks): what each holds outstanding, under the
   // tag of its site.
-  auto stacks = (*session)->stack_counts();
+  auto stacks = (*session)->stack_counts(snapshot);
   if (!stacks) return stacks.error();
   std::map<uint32_t, const model::Site *> sites;
   for (const auto &s : snapshot.sites) sites.emplace(s.id, &s.site);  // split by stack or not: the same site

@@ -32,7 +32,11 @@ Result<std::unique_ptr<Session>> Session::attach(const std::string &pin_dir, std
   return std::make_unique<Session>(std::make_unique<PinnedTaggingState>(std::move(*state)), std::move(tagging));
 }
 
-Result<std::vector<model::StackCounts>> Session::stack_counts() const { return state_->stack_counts(); }
+Result<std::vector<model::StackCounts>> Session::stack_counts(const model::Snapshot &snapshot) const {
+  auto stacks = state_->stack_counts();
+  if (!stacks) return stacks.error();
+  return model::scale_to_estimates(std::move(*stacks), snapshot.sample_every);
+}
 
 Result<TaggedSnapshot> Session::tagged_snapshot(const model::TableOptions &options, bool split_by_stack) const {
   auto snap = snapshot(split_by_stack);

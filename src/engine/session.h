@@ -109,8 +109,9 @@ class Session {
     return state_->dump(addresses, bytes);
   }
   std::vector<uint64_t> stack(int32_t stack_id) const { return state_->stack(stack_id); }
-  // What each recorded stack counted (pooltag record keeps those outstanding).
-  Result<std::vector<model::StackCounts>> stack_counts() const;
+  // What each recorded stack counted (pooltag record keeps those
+  // outstanding), made estimates as `snapshot`'s counts are (its sampling).
+  Result<std::vector<model::StackCounts>> stack_counts(const model::Snapshot &snapshot) const;
 
  private:
   Result<kernel::TagSelection> select(Selector which, uint32_t site_flag, const std::vector<std::string> &patterns,

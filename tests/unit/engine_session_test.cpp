@@ -222,3 +222,19 @@ TEST(EngineSession, SnapshotSplitsByStackThenScalesToEstimates) {
   EXPECT_EQ(split->sites[0].counts.allocs, 16u);  // what no stack holds
   EXPECT_EQ(split->sites[0].counts.frees, 12u);
 }
+
+TEST(EngineSession, StackCountsAreEstimatesLikeTheSnapshots) {
+  Fixture f;
+  f.state->snap.sample_every = 8;
+  f.state->stack_table = {model::StackCounts{21, 1, 6, 1, 6 * 64, 64}};
+  auto snap = f.session->snapshot(false);
+  ASSERT_TRUE(snap.ok()) << snap.error().message;
+  auto stacks = f.session->stack_counts(*snap);
+  ASSERT_TRUE(stacks.ok()) << stacks.error().message;
+  ASSERT_EQ(stacks->size(), 1u);
+  EXPECT_EQ((*stacks)[0].stack_id, 21);
+  EXPECT_EQ((*stacks)[0].allocs, 48u);
+  EXPECT_EQ((*stacks)[0].frees, 8u);
+  EXPECT_EQ((*stacks)[0].alloc_bytes, 3072u);
+  EXPECT_EQ((*stacks)[0].free_bytes, 512u);
+}
