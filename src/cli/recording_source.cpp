@@ -1,9 +1,5 @@
 #include "cli/recording_source.h"
 
-#include <time.h>
-#include <unistd.h>
-
-#include <climits>
 #include <filesystem>
 
 #include "kernel/system.h"
@@ -72,30 +68,6 @@ Result<record::Sample> LiveSampler::take() {
                                                static_cast<int64_t>(stack.alloc_bytes - stack.free_bytes)});
   }
   return sample;
-}
-
-Result<record::Recording> watch(LiveSampler &sampler, uint64_t duration_ns, uint64_t interval_ns,
-                                const std::function<bool()> &stop,
-                                const std::function<void(uint64_t elapsed_ns)> &progress) {
-  record::RecordingBuilder builder;
-  timespec start{};
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  const uint64_t intervals = duration_ns / interval_ns;
-  for (uint64_t i = 0; i <= intervals; ++i) {
-    if (i > 0) {
-      // absolute deadlines: the intervals do not drift by the sampling time
-      uint64_t at = static_cast<uint64_t>(start.tv_nsec) + i * interval_ns;
-      timespec deadline{start.tv_sec + static_cast<time_t>(at / 1000000000ull), static_cast<long>(at % 1000000000ull)};
-      while (!stop() && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == EINTR) {
-      }
-      if (stop()) break;
-    }
-    auto sample = sampler.take();
-    if (!sample) return sample.error();
-    builder.add(*sample);
-    progress(i * interval_ns);
-  }
-  return builder.take();
 }
 
 }  // namespace pooltag::cli
