@@ -69,14 +69,6 @@ class SiteSymbolizer : public symbols::KernelCodeSymbolizer {
   const symbols::KernelSymbols &symbols_;
 };
 
-// The private pin directory of an --ephemeral mon. bpffs refuses dots in
-// names, hence dashes.
-std::string ephemeral_prefix(const std::string &pin_dir) { return pin_dir + "-mon-"; }
-
-// A mon killed with SIGKILL leaves its tagging on: the next --ephemeral
-// removes those whose process is gone.
-void remove_stale_ephemeral(const std::string &pin_dir) { kernel::remove_orphaned_pins(ephemeral_prefix(pin_dir)); }
-
 // Disables the ephemeral tagging when mon ends, however it ends short of
 // SIGKILL.
 class EphemeralTagging {
@@ -153,10 +145,9 @@ Result<int> run_mon(const MonArgs &args, Context &ctx) {
   std::optional<EphemeralTagging> ephemeral;
   symbols::FileKallsymsSource kallsyms(ctx.kallsyms_path);
   if (args.ephemeral) {
-    remove_stale_ephemeral(ctx.pin_dir);
-    pin_dir = ephemeral_prefix(ctx.pin_dir) + std::to_string(getpid());
-    auto enabled = engine::enable(pin_dir, kernel::EnableOptions{}, *ctx.system, ctx.kallsyms_path);
-    if (!enabled) return enabled.error();
+    auto dir = engine::enable_private(ctx.pin_dir, "mon", *ctx.system, ctx.kallsyms_path);
+    if (!dir) return dir.error();
+    pin_dir = *dir;
     ephemeral.emplace(pin_dir, *ctx.system);
   }
   auto source = engine::PinnedSnapshotSource::open(pin_dir);
