@@ -156,6 +156,8 @@ struct Snapshot {
   uint64_t site_capacity = 0;  // slots of the source's site table
   // Sampling: 1 = every allocation tracked, counts exact; N > 1 = about one
   // in N tracked and every count scaled by N: estimates (docs/engine.md#sampling).
+  // A source reads its counts as counted; scale_to_estimates (model/counted.h)
+  // scales them, once, on their way to the views.
   uint32_t sample_every = 1;
   bool estimated() const { return sample_every > 1; }
 };
