@@ -2,9 +2,8 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "engine/status.h"
 #include "kernel/control.h"
-#include "kernel/features.h"
-#include "kernel/plan.h"
 #include "views/kernel_view.h"
 
 namespace pooltag::cli {
@@ -24,9 +23,9 @@ Runner add_check(CLI::App &app, Context &ctx) {
     if (auto st = kernel::require_root(*ctx.system, "check"); !st) return st.error();
     auto pools = model::parse_pool_list(args->pools);
     if (!pools) return pools.error();
-    kernel::LinuxKernelProbe probe;
-    auto features = kernel::probe_kernel(probe);
-    auto plan = kernel::plan_tagging(features, *pools);
+    auto kernel = engine::plan_for_this_kernel(*pools);
+    const auto &features = kernel.features;
+    const auto &plan = kernel.plan;
     Output(args->json).result([&] { return views::check_json(features, plan); },
                               [&] { return views::check_text(features, plan); });
     return plan.fatal.empty() ? 0 : static_cast<int>(kExitError);

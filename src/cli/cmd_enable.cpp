@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "common/units.h"
 #include "engine/control.h"
+#include "views/kernel_view.h"
 
 namespace pooltag::cli {
 
@@ -92,6 +93,10 @@ Runner add_enable(CLI::App &app, Context &ctx) {
     for (const auto &[flag, size] : sizes)
       if (!size.first.contains(size.second))
         return Error{fmt::format("{} {} is out of range ({})", flag, size.second, size.first.shown), kExitUsage};
+    if (auto rows = kernel::site_counter_rows(static_cast<uint32_t>(*max_sites)); !rows.fit())
+      return Error{fmt::format("--max-sites {} times {} possible CPUs is more site counters than one map holds",
+                               rows.sites, rows.cpus),
+                   kExitUsage};
     kernel::EnableOptions options;
     options.pools = *pools;
     options.max_live = *max_live;
@@ -115,7 +120,7 @@ Runner add_enable(CLI::App &app, Context &ctx) {
                format_count(options.max_live),
                format_count(r.geometry.max_sites), format_bytes_short(r.geometry.kernel_bytes()), ctx.pin_dir);
     // what this kernel cannot give, one line each (pooltag check tells all)
-    for (const auto &line : r.plan.messages(r.release)) fmt::print("{}\n", line);
+    for (const auto &line : views::plan_messages(r.plan, r.release)) fmt::print("{}\n", line);
     if (args->sample > 1)
       fmt::print("sampling about 1 in {} allocations: counts are estimates\n", args->sample);
     if (args->null_programs) fmt::print("null programs: nothing is counted (benchmark floor)\n");

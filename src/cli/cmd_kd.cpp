@@ -206,9 +206,8 @@ class KdSession {
   }
 
   Status execute(const kd::Leaks &c) {
-    LeaksQuery query;
+    engine::LeaksQuery query;
     query.db = default_recording_path();
-    query.tags = tags_;
     if (!c.duration.empty()) {
       auto d = parse_duration_ns(c.duration);
       if (!d) return d.error();
@@ -217,7 +216,7 @@ class KdSession {
       fmt::print("Watching for {} (Ctrl-C breaks in)\n", format_duration_ns(query.watch_ns));
       std::fflush(stdout);
     }
-    auto ranking = rank_leaks(ctx_, query, [] { return g_break_in != 0; });
+    auto ranking = rank_leaks(ctx_, query, tags_, [] { return g_break_in != 0; });
     if (!ranking) return ranking.error();
     fmt::print("{}", views::render_leaks_text(ranking->report, views::LeaksViewOptions{20, ranking->source}));
     return Ok{};

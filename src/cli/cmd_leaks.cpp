@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <csignal>
 
 #include "cli/commands.h"
@@ -14,40 +13,24 @@
 #include "cli/recording_source.h"
 #include "common/units.h"
 #include "kernel/control.h"
-#include "record/store.h"
 #include "views/leaks_view.h"
 
 namespace pooltag::cli {
 
-Result<LeakRanking> rank_leaks(Context &ctx, const LeaksQuery &query, const std::function<bool()> &stop) {
-  LeakRanking ranking;
-  record::Recording recording;
-  if (query.watch_ns == 0) {
-    auto read = record::read_recording(query.db);
-    if (!read) return read.error();
-    recording = std::move(*read);
-    ranking.source = "recording " + query.db;
-  } else {
-    if (auto st = kernel::require_root(*ctx.system, "leaks --watch"); !st) return st.error();
-    auto sampler = LiveSampler::create(ctx, query.tags);
-    if (!sampler) return sampler.error();
-    const bool terminal = isatty(STDERR_FILENO);
-    auto progress = [&](uint64_t elapsed) {
-      if (terminal)
-        fmt::print(stderr, "\r\033[Kpooltag leaks: watching, {} of {}", format_duration_ns(elapsed),
-                   format_duration_ns(query.watch_ns));
-    };
-    auto watched = watch(**sampler, query.watch_ns, query.interval_ns, stop, progress);
-    if (terminal) fmt::print(stderr, "\r\033[K");
-    if (!watched) return watched.error();
-    recording = std::move(*watched);
-    if (recording.sessions.empty()) return Error{"tagging is not enabled (run pooltag enable)", kExitNotEnabled};
-    ranking.source = "watched " + format_duration_ns(query.watch_ns);
-  }
-  analysis::LeakOptions options = query.options;
-  if (query.watch_ns != 0 && !query.min_duration_given)
-    options.min_duration_ns = std::min(options.min_duration_ns, query.watch_ns / 2);
-  ranking.report = analysis::find_leaks(recording, options);
+Result<engine::LeakRanking> rank_leaks(Context &ctx, const engine::LeaksQuery &query, const TagArgs &tags,
+                                       const std::function<bool()> &stop) {
+  if (query.watch_ns == 0) return engine::rank_leaks(query, nullptr, stop, [](uint64_t) {});
+  if (auto st = kernel::require_root(*ctx.system, "leaks --watch"); !st) return st.error();
+  auto sampler = LiveSampler::create(ctx, tags);
+  if (!sampler) return sampler.error();
+  const bool terminal = isatty(STDERR_FILENO);
+  auto progress = [&](uint64_t elapsed) {
+    if (terminal)
+      fmt::print(stderr, "\r\033[Kpooltag leaks: watching, {} of {}", format_duration_ns(elapsed),
+                 format_duration_ns(query.watch_ns));
+  };
+  auto ranking = engine::rank_leaks(query, sampler->get(), stop, progress);
+  if (terminal) fmt::print(stderr, "\r\033[K");
   return ranking;
 }
 
@@ -70,9 +53,8 @@ Result<int> run_leaks(const LeaksArgs &args, Context &ctx) {
   // checked here, not by CLI11: its "Excludes:" note would break the help's columns
   if (!args.db.empty() && !args.watch.empty())
     return Error{"--db and --watch: one source at a time", kExitUsage};
-  LeaksQuery query;
+  engine::LeaksQuery query;
   query.db = args.db.empty() ? default_recording_path() : args.db;
-  query.tags = args.tags;
   query.min_duration_given = !args.min_duration.empty();
   for (auto [text, out] : {std::pair{&args.watch, &query.watch_ns}, std::pair{&args.interval, &query.interval_ns},
                            std::pair{&args.min_duration, &query.options.min_duration_ns}}) {
@@ -92,7 +74,7 @@ Result<int> run_leaks(const LeaksArgs &args, Context &ctx) {
   sa.sa_handler = on_stop;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
-  auto ranking = rank_leaks(ctx, query, [] { return g_stop != 0; });
+  auto ranking = rank_leaks(ctx, query, args.tags, [] { return g_stop != 0; });
   if (!ranking) return ranking.error();
   Output(args.json).result(
       [&] { return views::leaks_json(ranking->report); },

@@ -1,4 +1,4 @@
-// `pooltag mon`: PoolMon for Linux. This file only wires the kernel source,
+// `pooltag mon`: PoolMon for Linux. This file only wires the engine's snapshot source,
 // symbols and /proc/meminfo to the view (views/mon_model.h), and owns the
 // lifetime of --ephemeral tagging.
 #include <dirent.h>
@@ -14,9 +14,8 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "engine/control.h"
+#include "engine/snapshot_source.h"
 #include "kernel/control.h"
-#include "kernel/features.h"
-#include "kernel/pinned_state.h"
 #include "kernel/system.h"
 #include "symbols/code_symbolizer.h"
 #include "views/mon_model.h"
@@ -69,14 +68,6 @@ class SiteSymbolizer : public symbols::KernelCodeSymbolizer {
  private:
   const symbols::KernelSymbols &symbols_;
 };
-
-// The private pin directory of an --ephemeral mon. bpffs refuses dots in
-// names, hence dashes.
-std::string ephemeral_prefix(const std::string &pin_dir) { return pin_dir + "-mon-"; }
-
-// A mon killed with SIGKILL leaves its tagging on: the next --ephemeral
-// removes those whose process is gone.
-void remove_stale_ephemeral(const std::string &pin_dir) { kernel::remove_orphaned_pins(ephemeral_prefix(pin_dir)); }
 
 // Disables the ephemeral tagging when mon ends, however it ends short of
 // SIGKILL.
@@ -154,26 +145,24 @@ Result<int> run_mon(const MonArgs &args, Context &ctx) {
   std::optional<EphemeralTagging> ephemeral;
   symbols::FileKallsymsSource kallsyms(ctx.kallsyms_path);
   if (args.ephemeral) {
-    remove_stale_ephemeral(ctx.pin_dir);
-    pin_dir = ephemeral_prefix(ctx.pin_dir) + std::to_string(getpid());
-    auto enabled = engine::enable(pin_dir, kernel::EnableOptions{}, *ctx.system, ctx.kallsyms_path);
-    if (!enabled) return enabled.error();
+    auto dir = engine::enable_private(ctx.pin_dir, "mon", *ctx.system, ctx.kallsyms_path);
+    if (!dir) return dir.error();
+    pin_dir = *dir;
     ephemeral.emplace(pin_dir, *ctx.system);
   }
-  auto state = kernel::PinnedState::open(pin_dir);
-  if (!state) {
-    if (state.error().exit_code == kExitNotEnabled)
+  auto source = engine::PinnedSnapshotSource::open(pin_dir);
+  if (!source) {
+    if (source.error().exit_code == kExitNotEnabled)
       return Error{"pool tagging is not enabled: 'pooltag enable' starts it, or 'pooltag mon --ephemeral' "
                           "tags only while mon runs",
                           kExitNotEnabled};
-    return state.error();
+    return source.error();
   }
   auto syms = symbols::KernelSymbols::load(kallsyms);
   if (!syms) return syms.error();
   SiteSymbolizer symbolizer(*syms);
-  kernel::KernelSnapshotSource source(std::move(*state));
   kernel::FileMemInfoSource meminfo;
-  views::MonModel mon(source, meminfo, symbolizer, tags ? &*tags : nullptr, *options);
+  views::MonModel mon(**source, meminfo, symbolizer, tags ? &*tags : nullptr, *options);
 
   if (!args.batch && !args.json) {
     if (auto st = views::run_mon_screen(mon, g_stop); !st) return st.error();

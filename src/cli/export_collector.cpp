@@ -1,6 +1,5 @@
 #include "cli/export_collector.h"
 
-#include <bpf/libbpf.h>
 #include <fmt/format.h>
 
 #include <malloc.h>
@@ -8,7 +7,6 @@
 #include <chrono>
 
 #include "export/exposition.h"
-#include "kernel/pinned_state.h"
 #include "model/tag_table.h"
 #include "views/kernel_view.h"
 
@@ -23,11 +21,9 @@ Result<std::unique_ptr<ExportCollector>> ExportCollector::create(const Context &
   if (!tagging) return tagging.error();
   c->tagging_ = std::move(*tagging);
   c->filter_ = PatternFilter(settings.patterns, settings.exclude);
-  c->build_ = {POOLTAG_PROJECT_VERSION, fmt::format("{}.{}", libbpf_major_version(), libbpf_minor_version())};
+  c->build_ = {POOLTAG_PROJECT_VERSION, engine::libbpf_version()};
   // what this kernel can give: probed once, it does not change
-  kernel::LinuxKernelProbe probe;
-  c->features_ = kernel::probe_kernel(probe);
-  c->plan_ = kernel::plan_tagging(c->features_, model::PoolSet::all());
+  c->kernel_ = engine::plan_for_this_kernel(model::PoolSet::all());
   // The probes' copy of the kernel's BTF and kallsyms' parse buffers are
   // freed by now; hand their pages back, or a long-running exporter keeps
   // them resident (about 25 MB).
@@ -41,32 +37,29 @@ Result<std::vector<exporter::Family>> ExportCollector::collect() {
   in.build = build_;
   model::PoolSet tagged{0};
   bool bulk_paths = false;
-  uint32_t state_flags = 0;
   model::Snapshot snapshot;
   exporter::FoldedTags tags;
-  auto state = kernel::PinnedState::open(pin_dir_);
-  if (!state && state.error().exit_code != kExitNotEnabled) return state.error();
-  if (state) {
-    auto snap = (*state)->snapshot();
-    if (!snap) return snap.error();
-    snapshot = std::move(*snap);
-    model::TableOptions options{filter_, std::nullopt, model::SortKey::Bytes, false};
-    tags = selection_.fold(model::TagTable::build(snapshot, tagging_->tagger(), options).rows());
+  auto session = engine::Session::attach(pin_dir_, tagging_);
+  if (!session && session.error().exit_code != kExitNotEnabled) return session.error();
+  if (session) {
+    auto tagged_snapshot =
+        (*session)->tagged_snapshot(model::TableOptions{filter_, std::nullopt, model::SortKey::Bytes, false});
+    if (!tagged_snapshot) return tagged_snapshot.error();
+    snapshot = std::move(tagged_snapshot->snapshot);
+    tags = selection_.fold(tagged_snapshot->table.rows());
     in.enabled = true;
     in.snapshot = &snapshot;
     in.tags = &tags;
-    in.site_capacity = (*state)->state().max_sites;
-    tagged = model::PoolSet{(*state)->state().pools_mask};
-    state_flags = (*state)->state().flags;
-    bulk_paths = (state_flags & PT_STATE_BULK_PATHS) != 0;
+    in.site_capacity = snapshot.site_capacity;
+    tagged = snapshot.pools;
+    bulk_paths = snapshot.bulk_paths;
   }
   if (static_cast<int>(in.enabled) != last_enabled_) {
     fmt::print(stderr, "pooltag export: tagging is {} ({})\n", in.enabled ? "enabled" : "not enabled", pin_dir_);
     last_enabled_ = in.enabled;
   }
-  auto plan = plan_;
-  if (state_flags & PT_STATE_BULK_DECLINED) plan.drop_bulk(kernel::kBulkDeclined);
-  in.capabilities = views::capabilities(features_, plan, tagged, bulk_paths);
+  in.capabilities = views::capabilities(kernel_.features, engine::running_plan(kernel_.plan, snapshot), tagged,
+                                        bulk_paths);
   in.collect_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return exporter::metric_families(in);
 }

@@ -15,9 +15,8 @@
 #include "cli/reader.h"
 #include "common/wildcard.h"
 #include "export/http_server.h"
+#include "engine/status.h"
 #include "export/metrics.h"
-#include "kernel/features.h"
-#include "kernel/plan.h"
 
 namespace pooltag::cli {
 
@@ -44,12 +43,11 @@ class ExportCollector {
 
   std::mutex mutex_;
   std::string pin_dir_;
-  std::unique_ptr<Tagging> tagging_;
+  std::shared_ptr<const Tagging> tagging_;
   PatternFilter filter_;
   exporter::TagSelection selection_;
   exporter::BuildInfo build_;
-  kernel::KernelFeatures features_;
-  kernel::TaggingPlan plan_;
+  engine::KernelPlan kernel_;  // probed once: it does not change
   int last_enabled_ = -1;  // for one log line per change: -1 unknown, 0 off, 1 on
 };
 

@@ -1,12 +1,7 @@
 #include "cli/recording_source.h"
 
-#include <time.h>
-#include <unistd.h>
-
-#include <climits>
 #include <filesystem>
 
-#include "kernel/pinned_state.h"
 #include "kernel/system.h"
 #include "model/tag_table.h"
 #include "views/stack_view.h"
@@ -35,68 +30,44 @@ Result<record::Sample> LiveSampler::take() {
   auto meminfo = kernel::FileMemInfoSource().read();
   if (!meminfo) return meminfo.error();
   sample.meminfo = record::Meminfo::of(*meminfo);
-  auto state = kernel::PinnedState::open(ctx_.pin_dir);
-  if (!state) {
-    if (state.error().exit_code == kExitNotEnabled) return sample;
-    return state.error();
+  auto session = engine::Session::attach(ctx_.pin_dir, tagging_);
+  if (!session) {
+    if (session.error().exit_code == kExitNotEnabled) return sample;
+    return session.error();
   }
   const model::Grouping grouping = tagging_->grouping();
-  auto snapshot = (*state)->snapshot(grouping == model::Grouping::Stack);
-  if (!snapshot) return snapshot.error();
-  sample.session = record::SessionKey{snapshot->enabled_since_ns, std::string(model::grouping_name(grouping)),
+  auto tagged = (*session)->tagged_snapshot(
+      model::TableOptions{PatternFilter{}, std::nullopt, model::SortKey::Tag, false}, grouping == model::Grouping::Stack);
+  if (!tagged) return tagged.error();
+  const model::Snapshot &snapshot = tagged->snapshot;
+  sample.session = record::SessionKey{snapshot.enabled_since_ns, std::string(model::grouping_name(grouping)),
                                       tags_.tags_file, ctx_.pin_dir};
-  auto table = model::TagTable::build(
-      *snapshot, tagging_->tagger(), model::TableOptions{PatternFilter{}, std::nullopt, model::SortKey::Tag, false});
-  sample.tags = record::tag_values(table);
+  sample.tags = record::tag_values(tagged->table);
 
   // Recorded stacks (pooltag stacks): what each holds outstanding, under the
   // tag of its site.
-  auto stacks = (*state)->stack_counts();
+  auto stacks = (*session)->stack_counts(snapshot);
   if (!stacks) return stacks.error();
   std::map<uint32_t, const model::Site *> sites;
-  for (const auto &s : snapshot->sites) sites.emplace(s.id, &s.site);  // split by stack or not: the same site
-  for (const auto &[id, stats] : *stacks) {
-    auto site = sites.find(stats.site);
-    if (site == sites.end() || stats.allocs == stats.frees) continue;
+  for (const auto &s : snapshot.sites) sites.emplace(s.id, &s.site);  // split by stack or not: the same site
+  for (const auto &stack : *stacks) {
+    auto site = sites.find(stack.site);
+    if (site == sites.end() || stack.allocs == stack.frees) continue;
     model::Site whole = *site->second;
     whole.stack_id = -1;
-    auto key = std::make_pair(snapshot->enabled_since_ns, static_cast<int32_t>(id));
+    auto key = std::make_pair(snapshot.enabled_since_ns, stack.stack_id);
     auto frames = frames_.find(key);
     if (frames == frames_.end()) {
       std::string text;
-      for (const auto &f : views::stack_frames((*state)->stack(static_cast<int32_t>(id)), tagging_->symbolizer()))
+      for (const auto &f : views::stack_frames((*session)->stack(stack.stack_id), tagging_->symbolizer()))
         text += f + "\n";
       frames = frames_.emplace(key, text).first;
     }
-    sample.stacks.push_back(record::StackValue{static_cast<int32_t>(id), tagging_->tagger().tag_of(whole).tag,
-                                               frames->second, stats.allocs, stats.frees,
-                                               static_cast<int64_t>(stats.alloc_bytes - stats.free_bytes)});
+    sample.stacks.push_back(record::StackValue{stack.stack_id, tagging_->tagger().tag_of(whole).tag, frames->second,
+                                               stack.allocs, stack.frees,
+                                               static_cast<int64_t>(stack.alloc_bytes - stack.free_bytes)});
   }
   return sample;
-}
-
-Result<record::Recording> watch(LiveSampler &sampler, uint64_t duration_ns, uint64_t interval_ns,
-                                const std::function<bool()> &stop,
-                                const std::function<void(uint64_t elapsed_ns)> &progress) {
-  record::RecordingBuilder builder;
-  timespec start{};
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  const uint64_t intervals = duration_ns / interval_ns;
-  for (uint64_t i = 0; i <= intervals; ++i) {
-    if (i > 0) {
-      // absolute deadlines: the intervals do not drift by the sampling time
-      uint64_t at = static_cast<uint64_t>(start.tv_nsec) + i * interval_ns;
-      timespec deadline{start.tv_sec + static_cast<time_t>(at / 1000000000ull), static_cast<long>(at % 1000000000ull)};
-      while (!stop() && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == EINTR) {
-      }
-      if (stop()) break;
-    }
-    auto sample = sampler.take();
-    if (!sample) return sample.error();
-    builder.add(*sample);
-    progress(i * interval_ns);
-  }
-  return builder.take();
 }
 
 }  // namespace pooltag::cli

@@ -9,6 +9,7 @@
 
 #include "cli/context.h"
 #include "cli/reader.h"
+#include "engine/leaks.h"
 #include "record/recording.h"
 
 namespace pooltag::cli {
@@ -22,25 +23,18 @@ std::string default_recording_path();
 // it), /proc/meminfo and the recorded stacks. Opens the state afresh each
 // time, so tagging turned off, on, or re-enabled is followed: an interval
 // while it is off has meminfo only.
-class LiveSampler {
+class LiveSampler : public engine::IntervalSampler {
  public:
   static Result<std::unique_ptr<LiveSampler>> create(const Context &ctx, const TagArgs &tags);
-  Result<record::Sample> take();
+  Result<record::Sample> take() override;
 
  private:
   LiveSampler(const Context &ctx, TagArgs tags) : ctx_(ctx), tags_(std::move(tags)) {}
   const Context &ctx_;
   TagArgs tags_;
-  std::unique_ptr<Tagging> tagging_;
+  std::shared_ptr<const Tagging> tagging_;
   // stack frames by (enable time, stack id): symbolized once per session
   std::map<std::pair<uint64_t, int32_t>, std::string> frames_;
 };
-
-// Samples every `interval_ns` for `duration_ns` (the first at once, the
-// last at the end), in memory. `stop` is asked between intervals;
-// `progress(done, total)` after each one.
-Result<record::Recording> watch(LiveSampler &sampler, uint64_t duration_ns, uint64_t interval_ns,
-                                const std::function<bool()> &stop,
-                                const std::function<void(uint64_t elapsed_ns)> &progress);
 
 }  // namespace pooltag::cli

@@ -26,6 +26,18 @@ Result<std::unique_ptr<Session>> Session::open(const std::string &pin_dir, const
   return std::make_unique<Session>(std::make_unique<PinnedTaggingState>(std::move(*state)), std::move(*loaded));
 }
 
+Result<std::unique_ptr<Session>> Session::attach(const std::string &pin_dir, std::shared_ptr<const Tagging> tagging) {
+  auto state = kernel::PinnedState::open(pin_dir);
+  if (!state) return state.error();
+  return std::make_unique<Session>(std::make_unique<PinnedTaggingState>(std::move(*state)), std::move(tagging));
+}
+
+Result<std::vector<model::StackCounts>> Session::stack_counts(const model::Snapshot &snapshot) const {
+  auto stacks = state_->stack_counts();
+  if (!stacks) return stacks.error();
+  return model::scale_to_estimates(std::move(*stacks), snapshot.sample_every);
+}
+
 Result<TaggedSnapshot> Session::tagged_snapshot(const model::TableOptions &options, bool split_by_stack) const {
   auto snap = snapshot(split_by_stack);
   if (!snap) return snap.error();
@@ -89,14 +101,14 @@ Result<kernel::TagSelection> Session::set_stack_tags(const std::vector<std::stri
 
 Status Session::watch_hits(const HitWatch &watch, bool &opened) const {
   opened = false;
-  auto snap = state_->snapshot(false);
+  auto snap = snapshot(false);
   if (!snap) return snap.error();
   std::map<uint32_t, model::SiteSample> sites;
   for (const auto &s : snap->sites) sites[s.id] = s;
   auto on_event = [&](const model::HitEvent &ev) {
     auto it = sites.find(ev.site);
     if (it == sites.end()) {  // a site born after the snapshot
-      auto again = state_->snapshot(false);
+      auto again = snapshot(false);
       if (again)
         for (const auto &s : again->sites) sites[s.id] = s;
       it = sites.find(ev.site);
@@ -127,7 +139,7 @@ Status Session::watch_hits(const HitWatch &watch, bool &opened) const {
 
 Result<model::FoundAllocations> Session::find(const std::string &tag, std::optional<model::Pool> pool,
                                               uint64_t older_than_ns) const {
-  auto snap = state_->snapshot(false);
+  auto snap = snapshot(false);
   if (!snap) return snap.error();
   model::FoundAllocations found;
   found.stack_reuse = snap->losses.stack_reuse;
@@ -150,7 +162,7 @@ Result<std::optional<model::AddressOwner>> Session::owner_of(uint64_t address) c
   for (const auto &a : *live)
     if (address >= a.address && address - a.address < std::max<uint64_t>(a.size, 1)) hit = &a;
   if (hit == nullptr) return std::optional<model::AddressOwner>{};
-  auto snap = state_->snapshot(false);
+  auto snap = snapshot(false);
   if (!snap) return snap.error();
   model::AddressOwner owner;
   owner.address = address;

@@ -52,7 +52,12 @@ class Session {
   static Result<std::unique_ptr<Session>> open(const std::string &pin_dir, const kernel::SystemAccess &system,
                                                const std::string &kallsyms_path, const TaggingOptions &tagging,
                                                std::string_view command);
-  Session(std::unique_ptr<TaggingState> state, std::unique_ptr<Tagging> tagging)
+  // Opens the pinned state at `pin_dir` (kExitNotEnabled when there is
+  // none) with a tagging already loaded: for front ends that checked root
+  // once and read symbols once, then attach afresh each interval or scrape
+  // (record's sampler, export), so that a re-enabled tagging is followed.
+  static Result<std::unique_ptr<Session>> attach(const std::string &pin_dir, std::shared_ptr<const Tagging> tagging);
+  Session(std::unique_ptr<TaggingState> state, std::shared_ptr<const Tagging> tagging)
       : state_(std::move(state)), tagging_(std::move(tagging)) {}
 
   const TaggingState &state() const { return *state_; }
@@ -63,7 +68,7 @@ class Session {
   // ---- snapshots ----
   // Split by stack: each site's allocations with a recorded stack become
   // one site per stack (what --by stack shows).
-  Result<model::Snapshot> snapshot(bool split_by_stack = false) const { return state_->snapshot(split_by_stack); }
+  Result<model::Snapshot> snapshot(bool split_by_stack = false) const { return read_snapshot(*state_, split_by_stack); }
   Result<TaggedSnapshot> tagged_snapshot(const model::TableOptions &options, bool split_by_stack = false) const;
   // Does the site's tag match the pattern (and the pool, when given)?
   bool matches(const model::SiteSample &site, const std::string &pattern, std::optional<model::Pool> pool) const;
@@ -104,13 +109,16 @@ class Session {
     return state_->dump(addresses, bytes);
   }
   std::vector<uint64_t> stack(int32_t stack_id) const { return state_->stack(stack_id); }
+  // What each recorded stack counted (pooltag record keeps those
+  // outstanding), made estimates as `snapshot`'s counts are (its sampling).
+  Result<std::vector<model::StackCounts>> stack_counts(const model::Snapshot &snapshot) const;
 
  private:
   Result<kernel::TagSelection> select(Selector which, uint32_t site_flag, const std::vector<std::string> &patterns,
                                       uint32_t flags) const;
 
   std::unique_ptr<TaggingState> state_;
-  std::unique_ptr<Tagging> tagging_;
+  std::shared_ptr<const Tagging> tagging_;
 };
 
 }  // namespace pooltag::engine

@@ -1,10 +1,28 @@
 #include "engine/status.h"
 
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+
 #include "kernel/control.h"
 #include "kernel/loader.h"
 #include "kernel/pinned_state.h"
 
 namespace pooltag::engine {
+
+KernelPlan plan_for_this_kernel(model::PoolSet pools) {
+  kernel::LinuxKernelProbe probe;
+  KernelPlan out;
+  out.features = kernel::probe_kernel(probe);
+  out.plan = kernel::plan_tagging(out.features, pools);
+  return out;
+}
+
+kernel::TaggingPlan running_plan(kernel::TaggingPlan planned, const model::Snapshot &snapshot) {
+  if (snapshot.bulk_left_out) planned.drop_bulk(kernel::kBulkDeclined);
+  return planned;
+}
+
+std::string libbpf_version() { return fmt::format("{}.{}", libbpf_major_version(), libbpf_minor_version()); }
 
 Result<StatusReport> tagging_status(const std::string &pin_dir, const kernel::SystemAccess &system) {
   if (auto st = kernel::require_root(system, "status"); !st) return st.error();
@@ -42,11 +60,10 @@ Result<StatusReport> tagging_status(const std::string &pin_dir, const kernel::Sy
   s.bulk_allocs = snap->bulk_allocs;
   s.rcu_sheaf_frees = snap->rcu_sheaf_frees;
   for (const auto &p : ps.programs()) s.programs.push_back({p.name, p.program, p.id, p.recursion_misses});
-  kernel::LinuxKernelProbe probe;
-  report.features = kernel::probe_kernel(probe);
+  auto kernel = plan_for_this_kernel(model::PoolSet::all());
+  report.features = std::move(kernel.features);
   s.kernel_release = report.features.release;
-  report.plan = kernel::plan_tagging(report.features, model::PoolSet::all());
-  if (st.flags & PT_STATE_BULK_DECLINED) report.plan.drop_bulk(kernel::kBulkDeclined);
+  report.plan = running_plan(std::move(kernel.plan), *snap);
   return report;
 }
 

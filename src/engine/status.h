@@ -12,6 +12,20 @@
 
 namespace pooltag::engine {
 
+// What this kernel offers and what tagging of `pools` would run with here.
+struct KernelPlan {
+  kernel::KernelFeatures features;
+  kernel::TaggingPlan plan;
+};
+KernelPlan plan_for_this_kernel(model::PoolSet pools);
+
+// The plan a running tagging carries out: `planned`, with the bulk paths
+// off where its enable was asked to leave them out.
+kernel::TaggingPlan running_plan(kernel::TaggingPlan planned, const model::Snapshot &snapshot);
+
+// "1.5": the libbpf pooltag runs with.
+std::string libbpf_version();
+
 struct StatusReport {
   model::TaggingStatus status;
   kernel::KernelFeatures features;  // what this kernel can give

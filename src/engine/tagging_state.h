@@ -13,6 +13,7 @@
 
 #include "common/result.h"
 #include "kernel/pinned_state.h"
+#include "model/counted.h"
 #include "model/snapshot.h"
 
 namespace pooltag::engine {
@@ -31,10 +32,12 @@ class TaggingState {
  public:
   virtual ~TaggingState() = default;
 
-  // As kernel::PinnedState (pinned_state.h) documents each.
-  virtual Result<model::Snapshot> snapshot(bool split_by_stack) const = 0;
+  // As kernel::PinnedState (pinned_state.h) documents each: counts as
+  // counted (read_snapshot below makes them what the views show).
+  virtual Result<model::Snapshot> snapshot() const = 0;
   virtual Result<std::vector<model::LiveAllocation>> live(const std::function<bool(uint32_t site)> &want) const = 0;
   virtual std::vector<uint64_t> stack(int32_t stack_id) const = 0;
+  virtual Result<std::vector<model::StackCounts>> stack_counts() const = 0;
   virtual Result<std::map<uint64_t, std::vector<uint8_t>>> dump(const std::vector<uint64_t> &addresses,
                                                                 uint32_t bytes) const = 0;
   virtual Result<pt_tag_selector> read_selector(Selector which) const = 0;
@@ -49,17 +52,23 @@ class TaggingState {
   virtual Result<std::unique_ptr<HitEvents>> open_hits(uint64_t since_monotonic_ns, HitHandler handler) const = 0;
 };
 
+// The snapshot a front end sees: the state's counts, split by stack when
+// asked (each site's allocations with a recorded stack become one site per
+// stack, what --by stack shows), then scaled to estimates under sampling.
+Result<model::Snapshot> read_snapshot(const TaggingState &state, bool split_by_stack);
+
 // The kernel's: the pinned state, opened by PinnedState::open.
 class PinnedTaggingState : public TaggingState {
  public:
   explicit PinnedTaggingState(std::unique_ptr<kernel::PinnedState> state) : state_(std::move(state)) {}
   const kernel::PinnedState &pinned() const { return *state_; }
 
-  Result<model::Snapshot> snapshot(bool split_by_stack) const override { return state_->snapshot(split_by_stack); }
+  Result<model::Snapshot> snapshot() const override { return state_->snapshot(); }
   Result<std::vector<model::LiveAllocation>> live(const std::function<bool(uint32_t)> &want) const override {
     return state_->live(want);
   }
   std::vector<uint64_t> stack(int32_t stack_id) const override { return state_->stack(stack_id); }
+  Result<std::vector<model::StackCounts>> stack_counts() const override { return state_->stack_counts(); }
   Result<std::map<uint64_t, std::vector<uint8_t>>> dump(const std::vector<uint64_t> &addresses,
                                                         uint32_t bytes) const override {
     return state_->dump(addresses, bytes);

@@ -7,7 +7,7 @@ const std::vector<FeatureInfo> &feature_table() {
   static const std::vector<FeatureInfo> table = {
       {Feature::Atomics, "atomics", "5.12", "the bucket live table (without: a hash-map live table, slower)"},
       {Feature::TaskBtf, "task_btf", "5.11", "pid and comm of each allocation by direct loads"},
-      {Feature::TestRun, "raw_tp_test_run", "5.10", "the clock sample at enable and object dumps (find --dump)"},
+      {Feature::TestRun, "raw_tp_test_run", "5.10", "the clock sample at enable and object dumps"},
       {Feature::Mmapable, "mmapable_maps", "5.5", "readers map the tables instead of copying them"},
       {Feature::RingBuffer, "ring_buffer", "5.8", "hit events"},
       {Feature::Iterators, "iterators", "5.8", "not needed (object dumps run by BPF_PROG_TEST_RUN)"},

@@ -100,13 +100,18 @@ Result<TableGeometry> TableGeometry::from(const EnableOptions &options) {
   // them untracked (docs/engine.md, Capacity)
   g.live_buckets = static_cast<uint32_t>(
       std::max<uint64_t>(2, (options.max_live * kLiveSlotsPer16 + 16 * PT_BUCKET_SLOTS - 1) / (16 * PT_BUCKET_SLOTS)));
-  g.max_sites = std::bit_ceil(options.max_sites);
-  g.possible_cpus = static_cast<uint32_t>(std::max(libbpf_num_possible_cpus(), 1));
-  if (static_cast<uint64_t>(g.max_sites) * g.possible_cpus > (1ull << 31))
-    return Error{fmt::format("--max-sites {} times {} possible CPUs is more site counters than one map holds",
-                             g.max_sites, g.possible_cpus),
+  const auto rows = site_counter_rows(options.max_sites);
+  g.max_sites = rows.sites;
+  g.possible_cpus = rows.cpus;
+  if (!rows.fit())
+    return Error{fmt::format("{} sites times {} possible CPUs is more site counters than one map holds", rows.sites,
+                             rows.cpus),
                  kExitUsage};
   return g;
+}
+
+SiteCounterRows site_counter_rows(uint32_t max_sites) {
+  return {std::bit_ceil(max_sites), static_cast<uint32_t>(std::max(libbpf_num_possible_cpus(), 1))};
 }
 
 TableGeometry TableGeometry::of(const pt_state &state) {

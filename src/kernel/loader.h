@@ -60,6 +60,16 @@ inline constexpr TableLimit kStackEntriesLimit{"stacks", 256, 1u << 22, "256 .. 
 inline constexpr TableLimit kStackCheckLimit{"stack check rate", 1, 1u << 20, "1 .. 1048576"};
 inline constexpr TableLimit kHitBufferLimit{"hit buffer bytes", 4096, 1u << 30, "4K .. 1G"};
 
+// The site counters are one map of rows: max_sites (rounded up to a power
+// of two) per possible CPU, and a map holds at most 2^31 entries. Checked
+// by the kernel layer in its words; front ends check first under their option.
+struct SiteCounterRows {
+  uint32_t sites = 0;  // max_sites as the table has it
+  uint32_t cpus = 1;
+  bool fit() const { return static_cast<uint64_t>(sites) * cpus <= (1ull << 31); }
+};
+SiteCounterRows site_counter_rows(uint32_t max_sites);
+
 // Live slots per 16 allocations asked for (--max-live): two choices of
 // four-slot buckets fill to about 76% before 1% of allocations find both
 // full (docs/engine.md, Capacity).

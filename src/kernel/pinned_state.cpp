@@ -285,7 +285,7 @@ std::vector<ProgramInfo> PinnedState::programs() const {
   return out;
 }
 
-Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
+Result<model::Snapshot> PinnedState::snapshot() const {
   model::Snapshot snap;
   snap.pools = model::PoolSet{state_.pools_mask};
   snap.enabled_since_ns = state_.enabled_realtime_ns;
@@ -294,6 +294,7 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
   snap.taken_at_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
   snap.live_capacity = static_cast<uint64_t>(state_.live_buckets) * PT_BUCKET_SLOTS;
   snap.live_used = live_used();
+  snap.site_capacity = state_.max_sites;
   snap.sample_every = std::max<uint32_t>(state_.sample_every, 1);
 
   // The site counters are mapped: one row of max_sites per CPU, summed.
@@ -324,40 +325,13 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
     if (!ready && i != PT_SITE_OVERFLOW) continue;
     if (t.allocs == 0 && t.frees == 0 && t.untracked == 0) continue;
     model::SiteSample sample = describe_site(i);
-    const uint64_t k = snap.sample_every;  // sampled: scale to estimates
     // bytes per event only where sizes differ; else counts times the size
     const bool per_event = (s.flags & PT_SITE_VARIABLE_SIZE) != 0 || i == PT_SITE_OVERFLOW;
     const uint64_t alloc_bytes = per_event ? t.alloc_bytes : t.allocs * s.object_size;
     const uint64_t free_bytes = per_event ? t.free_bytes : t.frees * s.object_size;
-    sample.counts = model::Counts{t.allocs * k,    t.frees * k,           alloc_bytes * k,     free_bytes * k,
-                                  t.untracked * k, t.untracked_bytes * k, t.implicit_frees * k};
+    sample.counts = model::Counts{t.allocs,    t.frees,           alloc_bytes,      free_bytes,
+                                  t.untracked, t.untracked_bytes, t.implicit_frees};
     snap.sites.push_back(std::move(sample));
-  }
-
-  if (split_by_stack) {
-    auto stacks = stack_counts();
-    if (!stacks) return stacks.error();
-    std::map<uint32_t, size_t> index;
-    for (size_t i = 0; i < snap.sites.size(); ++i) index[snap.sites[i].id] = i;
-    const uint64_t k = snap.sample_every;
-    auto take = [](uint64_t &from, uint64_t n) {
-      uint64_t t = std::min(from, n);  // counters read a moment apart: never below zero
-      from -= t;
-      return t;
-    };
-    for (const auto &[stack_id, st] : *stacks) {
-      auto it = index.find(st.site);
-      if (it == index.end()) continue;
-      model::SiteSample split = snap.sites[it->second];
-      model::Counts &whole = snap.sites[it->second].counts;
-      split.site.stack_id = static_cast<int32_t>(stack_id);
-      split.counts = model::Counts{};
-      split.counts.allocs = take(whole.allocs, st.allocs * k);
-      split.counts.frees = take(whole.frees, st.frees * k);
-      split.counts.alloc_bytes = take(whole.alloc_bytes, st.alloc_bytes * k);
-      split.counts.free_bytes = take(whole.free_bytes, st.free_bytes * k);
-      snap.sites.push_back(std::move(split));
-    }
   }
 
   pt_counters c = counters();
@@ -377,6 +351,7 @@ Result<model::Snapshot> PinnedState::snapshot(bool split_by_stack) const {
                              c.v[PT_CNT_STACK_REUSE_DIFFERED], state_.stack_reuse_entries ? state_.stack_check_every : 0};
   snap.free_unmatched = c.v[PT_CNT_FREE_UNMATCHED];
   snap.bulk_paths = (state_.flags & PT_STATE_BULK_PATHS) != 0;
+  snap.bulk_left_out = (state_.flags & PT_STATE_BULK_DECLINED) != 0;
   snap.bulk_frees = c.v[PT_CNT_BULK_FREES];
   snap.bulk_allocs = c.v[PT_CNT_BULK_ALLOCS];
   snap.rcu_sheaf_frees = c.v[PT_CNT_RCU_SHEAF_FREES];
@@ -434,10 +409,10 @@ std::vector<uint64_t> PinnedState::stack(int32_t stack_id) const {
   return ips;
 }
 
-Result<std::vector<std::pair<uint32_t, pt_stack_stats>>> PinnedState::stack_counts() const {
+Result<std::vector<model::StackCounts>> PinnedState::stack_counts() const {
   const int ncpu = possible_cpus();
   std::vector<pt_stack_stats> per_cpu(static_cast<size_t>(ncpu));
-  std::vector<std::pair<uint32_t, pt_stack_stats>> out;
+  std::vector<model::StackCounts> out;
   // only ids present in the stack table can have counts
   uint32_t key = 0, next = 0;
   bool first = true;
@@ -453,7 +428,9 @@ Result<std::vector<std::pair<uint32_t, pt_stack_stats>>> PinnedState::stack_coun
       total.free_bytes += c.free_bytes;
       if (c.allocs != 0) total.site = c.site;
     }
-    if (total.allocs != 0 || total.frees != 0) out.emplace_back(key, total);
+    if (total.allocs != 0 || total.frees != 0)
+      out.push_back(model::StackCounts{static_cast<int32_t>(key), total.site, total.allocs, total.frees,
+                                       total.alloc_bytes, total.free_bytes});
   }
   return out;
 }

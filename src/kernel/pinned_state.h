@@ -62,17 +62,17 @@ class PinnedState {
   // replaced it): the maps stay readable while open, but frozen.
   Status still_pinned() const;
 
-  // Sites with their counts summed over CPUs, loss counters, live fill.
-  // Split by stack: each site's allocations with a recorded stack become
-  // one site per stack (Site::stack_id), the rest stay with the site.
-  Result<model::Snapshot> snapshot(bool split_by_stack = false) const;
+  // Sites with their counts as counted, summed over CPUs (under --sample
+  // one allocation in sample_every: the engine scales them to estimates,
+  // model/counted.h), loss counters, live fill.
+  Result<model::Snapshot> snapshot() const;
 
   // Outstanding allocations of the sites `want` accepts (by site slot).
   Result<std::vector<model::LiveAllocation>> live(const std::function<bool(uint32_t site)> &want) const;
   // The return addresses of a recorded stack, innermost first.
   std::vector<uint64_t> stack(int32_t stack_id) const;
-  // Per-stack counters (allocs, frees, bytes, the site), by stack id.
-  Result<std::vector<std::pair<uint32_t, pt_stack_stats>>> stack_counts() const;
+  // Per-stack counters (allocs, frees, bytes, the site) of the stacks with any.
+  Result<std::vector<model::StackCounts>> stack_counts() const;
   // Reads the first `bytes` bytes of each live object at `addresses` with
   // the pinned dump program: address -> bytes. Objects freed meanwhile are
   // absent. Concurrent dumps take turns (a lock on the pin directory).
@@ -123,19 +123,5 @@ Status remove_pins_and_wait(const std::string &dir);
 
 // True when `dir` holds pinned state.
 bool pins_exist(const std::string &dir);
-
-// Snapshot source over the pinned state.
-class KernelSnapshotSource : public model::SnapshotSource {
- public:
-  explicit KernelSnapshotSource(std::unique_ptr<PinnedState> state) : state_(std::move(state)) {}
-  Result<model::Snapshot> snapshot() override {
-    if (auto st = state_->still_pinned(); !st) return st.error();  // not a frozen copy of a disabled state
-    return state_->snapshot();
-  }
-  const PinnedState &state() const { return *state_; }
-
- private:
-  std::unique_ptr<PinnedState> state_;
-};
 
 }  // namespace pooltag::kernel

@@ -125,10 +125,6 @@ void plan_page(const KernelFeatures &k, bool legacy, PoolBuilder b) {
   b.finish();
 }
 
-constexpr std::string_view kBulkConsequence =
-    "objects freed by kmem_cache_free_bulk (kfree_bulk, kfree_rcu batches) are retired only when their address is "
-    "allocated again, so their sites' Diff and Bytes are upper bounds (≤)";
-
 bool proto_is(const FunctionPrototype *f, std::string_view returns, std::initializer_list<std::string_view> params) {
   if (f == nullptr || f->returns != returns || f->params.size() != params.size()) return false;
   size_t i = 0;
@@ -209,32 +205,6 @@ std::vector<Attachment> TaggingPlan::attachments() const {
   std::vector<Attachment> out;
   for (const auto &p : pools) out.insert(out.end(), p.attachments.begin(), p.attachments.end());
   out.insert(out.end(), bulk.attachments.begin(), bulk.attachments.end());
-  return out;
-}
-
-std::vector<std::string> TaggingPlan::messages(const std::string &release) const {
-  std::vector<std::string> out;
-  for (const auto &p : pools) {
-    auto name = model::pool_name(p.pool);
-    if (p.requested && !p.on) {
-      // "this kernel has no ..." names the kernel
-      std::string reason = p.reason;
-      if (reason.rfind("this kernel ", 0) == 0) reason.insert(11, " (" + release + ")");
-      out.push_back(fmt::format("{} pool: {}; {} allocations are not tagged", name, reason, name));
-    }
-    else if (p.on && !p.note.empty())
-      out.push_back(fmt::format("{} pool: {}", name, p.note));
-  }
-  if (pool(model::Pool::Slab).on && !bulk.on && !bulk.reason.empty()) {
-    std::string reason = bulk.reason;
-    if (reason.rfind("this kernel ", 0) == 0) reason.insert(11, " (" + release + ")");
-    out.push_back(fmt::format("bulk frees: {}: {}", reason, kBulkConsequence));
-  }
-  for (const auto &note : bulk.notes) out.push_back("bulk frees: " + note);
-  if (hash_live_table)
-    out.push_back(fmt::format("live table: this kernel ({}) has no BPF atomics (Linux 5.12+): a hash map holds the "
-                              "live allocations, which costs more per allocation",
-                              release));
   return out;
 }
 

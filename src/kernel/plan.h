@@ -57,15 +57,14 @@ struct TaggingPlan {
   bool is_bulk_program(const std::string &program) const;
   // Every attachment: the pools' and the bulk paths'.
   std::vector<Attachment> attachments() const;
-  // One line per requested pool that is off, and per note.
-  std::vector<std::string> messages(const std::string &release) const;
 };
 
 TaggingPlan plan_tagging(const KernelFeatures &kernel, model::PoolSet requested);
 
 // The reason the bulk paths are off when the user left them out (and a
-// running tagging's state says so: PT_STATE_BULK_DECLINED).
-inline constexpr const char *kBulkDeclined = "turned off (enable --no-bulk-paths)";
+// running tagging's state says so: PT_STATE_BULK_DECLINED). In the kernel
+// layer's words: a front end names its own option (views::bulk_reason).
+inline constexpr const char *kBulkDeclined = "left out on request";
 
 // Which pool a program of the plan serves (none: a program every pool needs).
 std::optional<model::Pool> pool_of_program(const TaggingPlan &plan, const std::string &program);

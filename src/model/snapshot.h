@@ -80,6 +80,17 @@ struct LiveAllocation {
   int32_t stack_id = -1;  // -1: no stack recorded
 };
 
+// What one recorded allocation stack counted (--stacks), under the site
+// whose allocations it holds.
+struct StackCounts {
+  int32_t stack_id = -1;
+  uint32_t site = 0;  // SiteSample::id
+  uint64_t allocs = 0;
+  uint64_t frees = 0;
+  uint64_t alloc_bytes = 0;
+  uint64_t free_bytes = 0;
+};
+
 // One allocation or free of the hit tag, as it happened (PoolHitTag).
 struct HitEvent {
   enum class Kind { Alloc, Free } kind = Kind::Alloc;
@@ -138,11 +149,15 @@ struct Snapshot {
   // objects walked in kmem_cache_free_bulk and kmem_cache_alloc_bulk calls,
   // and kfree_rcu objects put in RCU sheaves (6.18+).
   bool bulk_paths = false;  // their programs are attached: bulk frees are seen
+  bool bulk_left_out = false;  // off because enable was asked to leave them out
   uint64_t bulk_frees = 0, bulk_allocs = 0, rcu_sheaf_frees = 0;
   uint64_t live_capacity = 0;
   uint64_t live_used = 0;
+  uint64_t site_capacity = 0;  // slots of the source's site table
   // Sampling: 1 = every allocation tracked, counts exact; N > 1 = about one
   // in N tracked and every count scaled by N: estimates (docs/engine.md#sampling).
+  // A source reads its counts as counted; scale_to_estimates (model/counted.h)
+  // scales them, once, on their way to the views.
   uint32_t sample_every = 1;
   bool estimated() const { return sample_every > 1; }
 };

@@ -13,7 +13,49 @@ std::string program_for(const kernel::TaggingPlan &plan, std::string_view tracep
   return "";
 }
 
+constexpr std::string_view kBulkConsequence =
+    "objects freed by kmem_cache_free_bulk (kfree_bulk, kfree_rcu batches) are retired only when their address is "
+    "allocated again, so their sites' Diff and Bytes are upper bounds (≤)";
+
+// "this kernel has no ..." names the kernel: "this kernel (6.1.0-57-amd64) has no ...".
+std::string naming_release(std::string reason, const std::string &release) {
+  if (reason.rfind("this kernel ", 0) == 0) reason.insert(11, " (" + release + ")");
+  return reason;
+}
+
+// What pooltag does with a feature, with the option that uses it named
+// (the kernel's feature table says it without).
+std::string feature_use(const kernel::FeatureInfo &f) {
+  if (f.feature == kernel::Feature::TestRun) return std::string(f.use) + " (find --dump)";
+  return std::string(f.use);
+}
+
 }  // namespace
+
+std::string bulk_reason(const kernel::TaggingPlan &plan) {
+  if (plan.bulk.reason == kernel::kBulkDeclined) return "turned off (enable --no-bulk-paths)";
+  return plan.bulk.reason;
+}
+
+std::vector<std::string> plan_messages(const kernel::TaggingPlan &plan, const std::string &release) {
+  std::vector<std::string> out;
+  for (const auto &p : plan.pools) {
+    auto name = model::pool_name(p.pool);
+    if (p.requested && !p.on)
+      out.push_back(fmt::format("{} pool: {}; {} allocations are not tagged", name, naming_release(p.reason, release),
+                                name));
+    else if (p.on && !p.note.empty())
+      out.push_back(fmt::format("{} pool: {}", name, p.note));
+  }
+  if (plan.pool(model::Pool::Slab).on && !plan.bulk.on && !plan.bulk.reason.empty())
+    out.push_back(fmt::format("bulk frees: {}: {}", naming_release(bulk_reason(plan), release), kBulkConsequence));
+  for (const auto &note : plan.bulk.notes) out.push_back("bulk frees: " + note);
+  if (plan.hash_live_table)
+    out.push_back(fmt::format("live table: this kernel ({}) has no BPF atomics (Linux 5.12+): a hash map holds the "
+                              "live allocations, which costs more per allocation",
+                              release));
+  return out;
+}
 
 std::vector<Capability> capabilities(const kernel::KernelFeatures &kernel, const kernel::TaggingPlan &plan,
                                      model::PoolSet enabled, std::optional<bool> bulk_paths) {
@@ -40,7 +82,7 @@ std::vector<Capability> capabilities(const kernel::KernelFeatures &kernel, const
                  run.available ? "" : "no BPF_PROG_TEST_RUN for raw_tp (Linux 5.10+): " + run.detail});
   Capability bulk{"exact bulk frees", bulk_paths.value_or(plan.bulk.on), ""};
   if (!bulk.on)
-    bulk.detail = (plan.bulk.reason.empty() ? std::string("not attached") : plan.bulk.reason) +
+    bulk.detail = (plan.bulk.reason.empty() ? std::string("not attached") : bulk_reason(plan)) +
                   ": objects freed by kmem_cache_free_bulk (kfree_bulk, kfree_rcu batches) are retired when their "
                   "address is allocated again (implicit frees; their sites' counts are upper bounds)";
   else if (!plan.bulk.notes.empty())
@@ -93,7 +135,7 @@ std::string check_text(const kernel::KernelFeatures &kernel, const kernel::Taggi
     const auto &p = kernel.probe(f.feature);
     out += fmt::format("  {:<28} {:<4}{}  ({})\n", f.name, p.available ? "yes" : "no",
                        p.available || p.detail.empty() ? "" : " " + p.detail,
-                       f.since.empty() ? std::string(f.use) : fmt::format("{}+: {}", f.since, f.use));
+                       f.since.empty() ? feature_use(f) : fmt::format("{}+: {}", f.since, feature_use(f)));
   }
   out += "pooltag on this kernel:\n";
   out += capability_text(capabilities(kernel, plan, plan.enabled()));
@@ -127,7 +169,7 @@ nlohmann::json check_json(const kernel::KernelFeatures &kernel, const kernel::Ta
   nlohmann::json features = nlohmann::json::object();
   for (const auto &f : kernel::feature_table()) {
     const auto &p = kernel.probe(f.feature);
-    nlohmann::json j = {{"available", p.available}, {"since", f.since}, {"use", f.use}};
+    nlohmann::json j = {{"available", p.available}, {"since", f.since}, {"use", feature_use(f)}};
     if (!p.detail.empty()) j["detail"] = p.detail;
     features[std::string(f.name)] = std::move(j);
   }
@@ -138,7 +180,7 @@ nlohmann::json check_json(const kernel::KernelFeatures &kernel, const kernel::Ta
           {"features", features},
           {"live_table", plan.hash_live_table ? "hash" : "buckets"},
           {"capabilities", capability_json(capabilities(kernel, plan, plan.enabled()))},
-          {"messages", plan.messages(kernel.release)},
+          {"messages", plan_messages(plan, kernel.release)},
           {"can_tag", plan.fatal.empty()},
           {"pools", plan.enabled().to_string()},
           {"error", plan.fatal.empty() ? nlohmann::json(nullptr) : nlohmann::json(plan.fatal)}};

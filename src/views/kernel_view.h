@@ -28,6 +28,15 @@ std::vector<Capability> capabilities(const kernel::KernelFeatures &kernel, const
 std::string capability_text(const std::vector<Capability> &caps);  // one line each, indented
 nlohmann::json capability_json(const std::vector<Capability> &caps);
 
+// Why the bulk paths are off, as the user reads it: the plan's reason, with
+// enable's option named where the user left them out (kernel::kBulkDeclined).
+std::string bulk_reason(const kernel::TaggingPlan &plan);
+
+// What `enable` prints after it: one line per requested pool that is off,
+// and per note of the plan; the kernel release where a reason says "this
+// kernel".
+std::vector<std::string> plan_messages(const kernel::TaggingPlan &plan, const std::string &release);
+
 std::string check_text(const kernel::KernelFeatures &kernel, const kernel::TaggingPlan &plan);
 nlohmann::json check_json(const kernel::KernelFeatures &kernel, const kernel::TaggingPlan &plan);
 

@@ -202,3 +202,39 @@ TEST(EngineTagging, UnknownGroupingIsAUsageError) {
   EXPECT_EQ(t.error().exit_code, kExitUsage);
   EXPECT_EQ(t.error().message, "unknown grouping 'colour' (caller, module, cache, stack)");
 }
+
+TEST(EngineSession, SnapshotSplitsByStackThenScalesToEstimates) {
+  Fixture f;
+  f.state->snap.sample_every = 4;
+  f.state->stack_table = {model::StackCounts{21, 1, 6, 1, 6 * 64, 64}};
+  auto whole = f.session->snapshot(false);
+  ASSERT_TRUE(whole.ok()) << whole.error().message;
+  ASSERT_EQ(whole->sites.size(), 3u);
+  EXPECT_EQ(whole->sites[0].counts.allocs, 40u);  // 10 counted, one in 4 sampled
+  EXPECT_EQ(whole->sites[0].counts.alloc_bytes, 2560u);
+  auto split = f.session->snapshot(true);
+  ASSERT_TRUE(split.ok()) << split.error().message;
+  ASSERT_EQ(split->sites.size(), 4u);
+  EXPECT_EQ(split->sites[3].site.stack_id, 21);
+  EXPECT_EQ(split->sites[3].counts.allocs, 24u);
+  EXPECT_EQ(split->sites[3].counts.frees, 4u);
+  EXPECT_EQ(split->sites[3].counts.alloc_bytes, 1536u);
+  EXPECT_EQ(split->sites[0].counts.allocs, 16u);  // what no stack holds
+  EXPECT_EQ(split->sites[0].counts.frees, 12u);
+}
+
+TEST(EngineSession, StackCountsAreEstimatesLikeTheSnapshots) {
+  Fixture f;
+  f.state->snap.sample_every = 8;
+  f.state->stack_table = {model::StackCounts{21, 1, 6, 1, 6 * 64, 64}};
+  auto snap = f.session->snapshot(false);
+  ASSERT_TRUE(snap.ok()) << snap.error().message;
+  auto stacks = f.session->stack_counts(*snap);
+  ASSERT_TRUE(stacks.ok()) << stacks.error().message;
+  ASSERT_EQ(stacks->size(), 1u);
+  EXPECT_EQ((*stacks)[0].stack_id, 21);
+  EXPECT_EQ((*stacks)[0].allocs, 48u);
+  EXPECT_EQ((*stacks)[0].frees, 8u);
+  EXPECT_EQ((*stacks)[0].alloc_bytes, 3072u);
+  EXPECT_EQ((*stacks)[0].free_bytes, 512u);
+}

@@ -16,6 +16,7 @@ class FakeTaggingState : public engine::TaggingState {
   model::Snapshot snap;
   std::vector<model::LiveAllocation> live_table;
   std::map<int32_t, std::vector<uint64_t>> stacks;
+  std::vector<model::StackCounts> stack_table;  // what stack_counts() returns
   std::map<uint64_t, std::vector<uint8_t>> memory;  // address -> bytes, for dump
   mutable pt_tag_selector hit{}, stack_tags{};
   mutable std::map<uint32_t, std::set<uint32_t>> marked;  // flag -> site ids
@@ -26,7 +27,7 @@ class FakeTaggingState : public engine::TaggingState {
   uint64_t drops = 0;
   mutable int snapshots = 0;
 
-  Result<model::Snapshot> snapshot(bool) const override {
+  Result<model::Snapshot> snapshot() const override {
     model::Snapshot s = snap;
     if (snapshots++ > 0) s.sites.insert(s.sites.end(), born.begin(), born.end());
     return s;
@@ -41,6 +42,7 @@ class FakeTaggingState : public engine::TaggingState {
     auto it = stacks.find(id);
     return it == stacks.end() ? std::vector<uint64_t>{} : it->second;
   }
+  Result<std::vector<model::StackCounts>> stack_counts() const override { return stack_table; }
   Result<std::map<uint64_t, std::vector<uint8_t>>> dump(const std::vector<uint64_t> &addresses,
                                                         uint32_t bytes) const override {
     std::map<uint64_t, std::vector<uint8_t>> out;

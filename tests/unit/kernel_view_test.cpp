@@ -84,3 +84,26 @@ TEST(KernelView, CheckNamesEachTracepointsProgramAndTheVerdict) {
   EXPECT_THAT(views::check_text(k, plan), HasSubstr("tagging cannot work: slab pool: this kernel has no kfree"));
   EXPECT_FALSE(views::check_json(k, plan)["can_tag"].get<bool>());
 }
+
+// The kernel layer says the bulk paths were left out on request; the views
+// name enable's option for it, and say what a feature's use is with the
+// option that uses it.
+TEST(KernelView, BulkPathsLeftOutOnRequestNameEnablesOption) {
+  auto k = kernel_6_1();
+  auto plan = kernel::plan_tagging(k, model::PoolSet::defaults());
+  plan.drop_bulk(kernel::kBulkDeclined);
+  EXPECT_EQ(views::bulk_reason(plan), "turned off (enable --no-bulk-paths)");
+  auto caps = views::capabilities(k, plan, plan.enabled(), false);
+  EXPECT_EQ(named(caps, "exact bulk frees").detail.rfind("turned off (enable --no-bulk-paths): objects freed by ", 0),
+            0u);
+  auto lines = views::plan_messages(plan, k.release);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back(),
+            "bulk frees: turned off (enable --no-bulk-paths): objects freed by kmem_cache_free_bulk (kfree_bulk, "
+            "kfree_rcu batches) are retired only when their address is allocated again, so their sites' Diff and "
+            "Bytes are upper bounds (≤)");
+  plan.drop_bulk("the kernel refused program pt_free_bulk: invalid access");
+  EXPECT_EQ(views::bulk_reason(plan), "the kernel refused program pt_free_bulk: invalid access");
+  EXPECT_EQ(views::check_json(k, plan)["features"]["raw_tp_test_run"]["use"],
+            "the clock sample at enable and object dumps (find --dump)");
+}

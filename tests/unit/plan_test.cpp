@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "kernel/features.h"
+#include "views/kernel_view.h"
 
 namespace pooltag::kernel {
 namespace {
@@ -120,7 +121,7 @@ TEST(Plan, Debian12KernelHasNoVmallocTracepointsAndSaysSoInOneLine) {
                                       "kmem_cache_free=pt_slab_free"}));
   EXPECT_EQ(attached(plan, Pool::Percpu),
             (std::vector<std::string>{"percpu_alloc_percpu=pt_percpu_alloc", "percpu_free_percpu=pt_percpu_free"}));
-  auto lines = plan.messages("6.1.0-57-amd64");
+  auto lines = views::plan_messages(plan, "6.1.0-57-amd64");
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0],
             "vmalloc pool: this kernel (6.1.0-57-amd64) has no alloc_vmap_area tracepoint (Linux 6.2+); vmalloc "
@@ -131,7 +132,7 @@ TEST(Plan, Debian13KernelTagsEveryDefaultPool) {
   auto plan = plan_tagging(debian_6_12(), model::PoolSet::all());
   EXPECT_TRUE(plan.fatal.empty());
   EXPECT_EQ(plan.enabled().to_string(), "slab,percpu,vmalloc,page");
-  EXPECT_TRUE(plan.messages("6.12").empty());
+  EXPECT_TRUE(views::plan_messages(plan, "6.12").empty());
   EXPECT_EQ(attached(plan, Pool::Vmalloc), (std::vector<std::string>{"alloc_vmap_area=pt_vmap_alloc",
                                                                       "free_vmap_area_noflush=pt_vmap_free"}));
 }
@@ -150,7 +151,7 @@ TEST(Plan, Debian11KernelUsesTheLegacyProgramsAndTheNodeTracepoints) {
   EXPECT_EQ(attached(plan, Pool::Percpu),
             (std::vector<std::string>{"percpu_alloc_percpu=pt_percpu_alloc_stack_legacy",
                                       "percpu_free_percpu=pt_percpu_free_legacy"}));
-  auto lines = plan.messages("5.10.0-46-amd64");
+  auto lines = views::plan_messages(plan, "5.10.0-46-amd64");
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_NE(lines[0].find("percpu pool: percpu_alloc_percpu has no call_site"), std::string::npos) << lines[0];
   EXPECT_NE(lines[1].find("vmalloc pool: this kernel (5.10.0-46-amd64) has no alloc_vmap_area"), std::string::npos);
@@ -176,7 +177,7 @@ TEST(Plan, BulkPathsGoOnTheFunctionsEachKernelHas) {
   EXPECT_EQ(bulk_attached(plan),
             (std::vector<std::string>{"__kfree_rcu_sheaf=pt_rcu_sheaf_free", "kmem_cache_alloc_bulk_noprof=pt_alloc_bulk",
                                       "kmem_cache_free_bulk=pt_free_bulk"}));
-  EXPECT_TRUE(plan.messages(k.release).empty());
+  EXPECT_TRUE(views::plan_messages(plan, k.release).empty());
 }
 
 TEST(Plan, WithoutFentryBulkFreesAreUpperBoundsAndSaySoInOneLine) {
@@ -185,7 +186,7 @@ TEST(Plan, WithoutFentryBulkFreesAreUpperBoundsAndSaySoInOneLine) {
   EXPECT_EQ(plan.enabled().to_string(), "slab,percpu,vmalloc");
   EXPECT_FALSE(plan.bulk.on);
   EXPECT_TRUE(plan.bulk.attachments.empty());
-  auto lines = plan.messages("6.18.44-fc-v657");
+  auto lines = views::plan_messages(plan, "6.18.44-fc-v657");
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0],
             "bulk frees: this kernel (6.18.44-fc-v657) refuses fentry programs (BPF program load failed: Operation "
@@ -206,7 +207,7 @@ TEST(Plan, BulkPathsNeedTheFunctionsKnownPrototypes) {
   plan = plan_tagging(k, model::PoolSet::defaults());
   EXPECT_TRUE(plan.bulk.on);
   ASSERT_EQ(plan.bulk.notes.size(), 1u);
-  EXPECT_NE(plan.messages(k.release).back().find("bulk allocations are not tagged"), std::string::npos);
+  EXPECT_NE(views::plan_messages(plan, k.release).back().find("bulk allocations are not tagged"), std::string::npos);
 }
 
 TEST(Plan, DroppingTheBulkPathsKeepsTheSlabPool) {
@@ -222,7 +223,7 @@ TEST(Plan, DroppingTheBulkPathsKeepsTheSlabPool) {
   EXPECT_TRUE(plan.bulk.attachments.empty());
   EXPECT_TRUE(plan.pool(Pool::Slab).on);
   EXPECT_TRUE(plan.fatal.empty());
-  EXPECT_NE(plan.messages("6.12").front().find("bulk frees: the kernel refused program pt_free_bulk"),
+  EXPECT_NE(views::plan_messages(plan, "6.12").front().find("bulk frees: the kernel refused program pt_free_bulk"),
             std::string::npos);
 }
 
