@@ -203,10 +203,16 @@ TEST(EngineTagging, UnknownGroupingIsAUsageError) {
   EXPECT_EQ(t.error().message, "unknown grouping 'colour' (caller, module, cache, stack)");
 }
 
+// A state sampled one in `every`, with one stack (id 21) of site 1: 6
+// allocations, 1 free, 64 bytes each, as counted.
+static void sample_with_one_stack(Fixture &f, uint32_t every) {
+  f.state->snap.sample_every = every;
+  f.state->stack_table = {model::StackCounts{21, 1, 6, 1, 6 * 64, 64}};
+}
+
 TEST(EngineSession, SnapshotSplitsByStackThenScalesToEstimates) {
   Fixture f;
-  f.state->snap.sample_every = 4;
-  f.state->stack_table = {model::StackCounts{21, 1, 6, 1, 6 * 64, 64}};
+  sample_with_one_stack(f, 4);
   auto whole = f.session->snapshot(false);
   ASSERT_TRUE(whole.ok()) << whole.error().message;
   ASSERT_EQ(whole->sites.size(), 3u);
@@ -225,8 +231,7 @@ TEST(EngineSession, SnapshotSplitsByStackThenScalesToEstimates) {
 
 TEST(EngineSession, StackCountsAreEstimatesLikeTheSnapshots) {
   Fixture f;
-  f.state->snap.sample_every = 8;
-  f.state->stack_table = {model::StackCounts{21, 1, 6, 1, 6 * 64, 64}};
+  sample_with_one_stack(f, 8);
   auto snap = f.session->snapshot(false);
   ASSERT_TRUE(snap.ok()) << snap.error().message;
   auto stacks = f.session->stack_counts(*snap);
