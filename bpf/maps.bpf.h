@@ -23,6 +23,10 @@ const volatile __u32 possible_cpus = 1;
 const volatile __u32 sample_threshold = 0;
 /* Benchmark floor: every program returns before doing anything. */
 const volatile bool null_programs = false;
+/* The site counters of this CPU's row are added with a plain load and store
+ * instead of a locked add: set by the loader where each counter has one
+ * writing program per CPU at a time (docs/engine.md, "Site counters"). */
+const volatile bool plain_site_counters = false;
 /* The live table is live_hash, not the bucket arrays (PT_STATE_HASH_LIVE_TABLE):
  * read by the programs that serve both designs (pt_dump). */
 const volatile bool hash_live_table = false;
@@ -213,6 +217,18 @@ static __always_inline void count_n(enum pt_counter which, __u64 n)
 
 	if (c && which < PT_CNT_COUNT)
 		__sync_fetch_and_add(&c->v[which], n);
+}
+
+/* Adds to a counter of this CPU's site row. A locked add costs ~20 cycles
+ * and waits for every store before it (the live entry's, often a cache
+ * miss); where the loader knows that nothing else writes the counter on
+ * this CPU meanwhile (plain_site_counters), a load and a store do. */
+static __always_inline void add_site_counter(__u64 *counter, __u64 n)
+{
+	if (plain_site_counters)
+		*(volatile __u64 *)counter += n;
+	else
+		__sync_fetch_and_add(counter, n);
 }
 
 /* This CPU's counters of the site (bpf_get_smp_processor_id() is inlined:

@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define PT_STATE_VERSION 6
+#define PT_STATE_VERSION 7
 
 enum pt_pool {
 	PT_POOL_SLAB = 0,
@@ -114,15 +114,15 @@ struct pt_site {
  * every event, and which readers map instead of copying. */
 struct pt_site_stats {
 	__u64 allocs;          /* allocations entered in the live table */
-	__u64 frees;           /* frees matched in the live table (incl. implicit) */
+	__u64 frees;           /* frees seen and matched in the live table */
 	__u64 alloc_bytes;     /* bytes of those allocations (PT_SITE_VARIABLE_SIZE
 				  sites only; readers multiply for the others) */
 	__u64 free_bytes;      /* bytes of those frees (likewise) */
 	__u64 untracked;       /* allocations not entered: both buckets full */
 	__u64 untracked_bytes;
 	__u64 implicit_frees;  /* entries whose free was never seen, retired when
-				  their address was allocated again */
-	__u64 reserved;
+				  their address was allocated again (not in frees) */
+	__u64 implicit_free_bytes; /* their bytes (variable-size sites only) */
 };
 
 /* Global counters, one copy per CPU (PERCPU_ARRAY with one element). Only

@@ -245,7 +245,10 @@ static __always_inline __u32 live_flags_of(__u32 site_and_flags, __s32 stack_id)
 }
 
 /* Charges a free to its site (and stack): `word` is the live slot's site
- * word (site | PT_LIVE_* << PT_SITE_FLAG_SHIFT). */
+ * word (site | PT_LIVE_* << PT_SITE_FLAG_SHIFT). A free seen by a free
+ * program goes to frees; an implicit one, which any allocation program may
+ * find, to implicit_frees with locked adds (rare), so that frees keeps one
+ * writer per CPU (add_site_counter). */
 static __always_inline void charge_free(__u32 word, __u32 size, __s32 stack_id, bool implicit)
 {
 	__u32 live = word >> PT_SITE_FLAG_SHIFT;
@@ -261,13 +264,16 @@ static __always_inline void charge_free(__u32 word, __u32 size, __s32 stack_id, 
 	}
 	if (!st)
 		return;
-	__sync_fetch_and_add(&st->frees, 1);
-	if (live & PT_LIVE_VARIABLE)
-		__sync_fetch_and_add(&st->free_bytes, size);
 	if (implicit) {
 		__sync_fetch_and_add(&st->implicit_frees, 1);
+		if (live & PT_LIVE_VARIABLE)
+			__sync_fetch_and_add(&st->implicit_free_bytes, size);
 		count(PT_CNT_IMPLICIT_FREES);
+		return;
 	}
+	add_site_counter(&st->frees, 1);
+	if (live & PT_LIVE_VARIABLE)
+		add_site_counter(&st->free_bytes, size);
 }
 
 /* Counts an allocation entered in the live table: bytes only for sites
@@ -277,9 +283,9 @@ static __always_inline void count_allocation(__u64 size, __u32 site, __u32 live,
 {
 	struct pt_stack_stats *ss = stack_stats_of(stack_id);
 
-	__sync_fetch_and_add(&st->allocs, 1);
+	add_site_counter(&st->allocs, 1);
 	if (live & PT_LIVE_VARIABLE)
-		__sync_fetch_and_add(&st->alloc_bytes, size);
+		add_site_counter(&st->alloc_bytes, size);
 	if (ss) {
 		__sync_fetch_and_add(&ss->allocs, 1);
 		__sync_fetch_and_add(&ss->alloc_bytes, size);
@@ -433,8 +439,8 @@ static __always_inline void track_alloc(__u64 addr, __u64 size, __u32 site_and_f
 		bucket_first = bucket_second;
 	}
 	if (i < 0) {
-		__sync_fetch_and_add(&st->untracked, 1);
-		__sync_fetch_and_add(&st->untracked_bytes, size);
+		add_site_counter(&st->untracked, 1);
+		add_site_counter(&st->untracked_bytes, size);
 		count(PT_CNT_LIVE_FULL);
 		return;
 	}
@@ -585,8 +591,8 @@ static __always_inline void track_alloc_legacy(__u64 addr, __u64 size, __u32 sit
 	} else if (err == -EEXIST) {
 		pt_reenter_legacy(addr, size, site_and_flags, stack_id);
 	} else {
-		__sync_fetch_and_add(&st->untracked, 1);
-		__sync_fetch_and_add(&st->untracked_bytes, size);
+		add_site_counter(&st->untracked, 1);
+		add_site_counter(&st->untracked_bytes, size);
 		/* -EBUSY: this program interrupted an update of the same bucket
 		 * lock on this CPU; else the table is full */
 		count(err == -EBUSY ? PT_CNT_LIVE_BUSY : PT_CNT_LIVE_FULL);

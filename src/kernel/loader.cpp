@@ -212,6 +212,9 @@ Status TaggingLoader::open_and_load(const EnableOptions &options, const StackReu
     skel->rodata->possible_cpus = g.possible_cpus;
     skel->rodata->null_programs = options.null_programs;
     skel->rodata->hash_live_table = hash;
+    // decided again on every attempt: a refused bulk program leaves the
+    // free counters to the free tracepoints' program alone
+    skel->rodata->plain_site_counters = plan_.plain_site_counters();
     if (options.sample_every > 1)
       skel->rodata->sample_threshold = static_cast<uint32_t>((1ull << 32) / options.sample_every);
     if (g.stack_reuse_entries > 0) {

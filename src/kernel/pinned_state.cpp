@@ -314,6 +314,7 @@ Result<model::Snapshot> PinnedState::snapshot() const {
       t.untracked += v.untracked;
       t.untracked_bytes += v.untracked_bytes;
       t.implicit_frees += v.implicit_frees;
+      t.implicit_free_bytes += v.implicit_free_bytes;
     }
   }
 
@@ -323,13 +324,15 @@ Result<model::Snapshot> PinnedState::snapshot() const {
     const pt_site_stats &t = totals[i];
     bool ready = (s.flags & PT_SITE_READY) != 0;
     if (!ready && i != PT_SITE_OVERFLOW) continue;
-    if (t.allocs == 0 && t.frees == 0 && t.untracked == 0) continue;
+    if (t.allocs == 0 && t.frees == 0 && t.implicit_frees == 0 && t.untracked == 0) continue;
     model::SiteSample sample = describe_site(i);
     // bytes per event only where sizes differ; else counts times the size
     const bool per_event = (s.flags & PT_SITE_VARIABLE_SIZE) != 0 || i == PT_SITE_OVERFLOW;
+    // the kernel counts frees seen and implicit ones apart (one writer each)
+    const uint64_t frees = t.frees + t.implicit_frees;
     const uint64_t alloc_bytes = per_event ? t.alloc_bytes : t.allocs * s.object_size;
-    const uint64_t free_bytes = per_event ? t.free_bytes : t.frees * s.object_size;
-    sample.counts = model::Counts{t.allocs,    t.frees,           alloc_bytes,      free_bytes,
+    const uint64_t free_bytes = per_event ? t.free_bytes + t.implicit_free_bytes : frees * s.object_size;
+    sample.counts = model::Counts{t.allocs,    frees,             alloc_bytes,      free_bytes,
                                   t.untracked, t.untracked_bytes, t.implicit_frees};
     snap.sites.push_back(std::move(sample));
   }

@@ -230,6 +230,10 @@ TaggingPlan plan_tagging(const KernelFeatures &kernel, model::PoolSet requested)
   // comm through, the _legacy programs
   plan.hash_live_table = !kernel.has(Feature::Atomics) || !kernel.has(Feature::TaskBtf);
   const bool legacy = plan.hash_live_table;
+  // the guard is in __bpf_trace_run, which BTF does not describe: known by
+  // the release it came with (an older kernel with it backported only keeps
+  // the locked adds)
+  plan.raw_tp_never_nests = release_at_least(kernel.release, 6, 1);
   plan_slab(kernel, legacy, {plan.pool(Pool::Slab)});
   plan_percpu(kernel, legacy, {plan.pool(Pool::Percpu)});
   plan_vmalloc(kernel, legacy, {plan.pool(Pool::Vmalloc)});
@@ -243,6 +247,17 @@ TaggingPlan plan_tagging(const KernelFeatures &kernel, model::PoolSet requested)
       p.attachments.clear();
     }
   return plan;
+}
+
+bool release_at_least(std::string_view release, int major, int minor) {
+  int parts[2] = {0, 0};
+  size_t i = 0;
+  for (int &part : parts) {
+    if (i >= release.size() || release[i] < '0' || release[i] > '9') return false;
+    while (i < release.size() && release[i] >= '0' && release[i] <= '9') part = part * 10 + (release[i++] - '0');
+    if (&part == &parts[0] && (i >= release.size() || release[i++] != '.')) return false;
+  }
+  return parts[0] != major ? parts[0] > major : parts[1] >= minor;
 }
 
 std::optional<model::Pool> pool_of_program(const TaggingPlan &plan, const std::string &program) {

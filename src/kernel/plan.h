@@ -44,6 +44,9 @@ struct PoolPlan {
 
 struct TaggingPlan {
   bool hash_live_table = false;  // the _legacy programs: no BPF atomics
+  // The kernel skips a raw_tp program that would run inside itself on one
+  // CPU (an allocation in an interrupt during a traced one): Linux 6.1+.
+  bool raw_tp_never_nests = false;
   std::vector<PoolPlan> pools;   // one per model::Pool, in order
   BulkPlan bulk;
   std::string fatal;             // why tagging cannot work at all ("" = it can)
@@ -55,11 +58,20 @@ struct TaggingPlan {
   void drop(model::Pool p, const std::string &reason);
   void drop_bulk(const std::string &reason);
   bool is_bulk_program(const std::string &program) const;
+  // Site counters added with plain loads and stores (bpf/maps.bpf.h,
+  // add_site_counter): each has one writing program per CPU at a time, which
+  // holds where raw_tp programs never nest and no function program (the
+  // bulk paths) charges frees beside the free tracepoints' program.
+  bool plain_site_counters() const { return raw_tp_never_nests && bulk.attachments.empty(); }
   // Every attachment: the pools' and the bulk paths'.
   std::vector<Attachment> attachments() const;
 };
 
 TaggingPlan plan_tagging(const KernelFeatures &kernel, model::PoolSet requested);
+
+// Whether a `uname -r` release is major.minor or later ("6.1.0-13-amd64");
+// false when it does not start with a version.
+bool release_at_least(std::string_view release, int major, int minor);
 
 // The reason the bulk paths are off when the user left them out (and a
 // running tagging's state says so: PT_STATE_BULK_DECLINED). In the kernel

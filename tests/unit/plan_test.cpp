@@ -227,6 +227,42 @@ TEST(Plan, DroppingTheBulkPathsKeepsTheSlabPool) {
             std::string::npos);
 }
 
+TEST(Plan, SiteCountersArePlainOnlyWhereRawTpNeverNestsAndNoFunctionProgramCounts) {
+  // 6.18 here: raw_tp programs never nest, and fentry is refused
+  EXPECT_TRUE(plan_tagging(firecracker_6_18(), model::PoolSet::defaults()).plain_site_counters());
+  // 6.12 and 6.1: the bulk programs charge frees beside pt_slab_free
+  auto plan = plan_tagging(debian_6_12(), model::PoolSet::defaults());
+  EXPECT_TRUE(plan.raw_tp_never_nests);
+  EXPECT_FALSE(plan.plain_site_counters());
+  // until the kernel refuses them (the loader asks again on every attempt)
+  plan.drop_bulk("the kernel refused program pt_free_bulk: invalid access");
+  EXPECT_TRUE(plan.plain_site_counters());
+  plan = plan_tagging(debian_6_1(), model::PoolSet::defaults());
+  plan.drop_bulk("left out on request");
+  EXPECT_TRUE(plan.plain_site_counters());
+  // 6.0 and 5.10: a program can run inside itself on one CPU
+  for (const auto &k : {rhel_6_0(), debian_5_10()}) {
+    plan = plan_tagging(k, model::PoolSet::defaults());
+    plan.drop_bulk("left out on request");
+    EXPECT_FALSE(plan.raw_tp_never_nests) << k.release;
+    EXPECT_FALSE(plan.plain_site_counters()) << k.release;
+  }
+}
+
+TEST(Plan, ReleaseAtLeastReadsMajorAndMinorOnly) {
+  EXPECT_TRUE(release_at_least("6.1.0-57-amd64", 6, 1));
+  EXPECT_TRUE(release_at_least("6.18.44-fc-v1045", 6, 1));
+  EXPECT_TRUE(release_at_least("7.0", 6, 1));
+  EXPECT_TRUE(release_at_least("6.10.3", 6, 9));
+  EXPECT_FALSE(release_at_least("6.0.0", 6, 1));
+  EXPECT_FALSE(release_at_least("5.19.17", 6, 1));
+  EXPECT_FALSE(release_at_least("5.10.0-46-amd64", 6, 1));
+  EXPECT_FALSE(release_at_least("", 6, 1));
+  EXPECT_FALSE(release_at_least("6", 6, 1));
+  EXPECT_FALSE(release_at_least("linux-6.1", 6, 1));
+  EXPECT_FALSE(release_at_least("6.x", 6, 0));
+}
+
 TEST(Plan, KernelWithCachePointersInKmallocUsesTheSixZeroVariant) {
   auto plan = plan_tagging(rhel_6_0(), model::PoolSet::defaults());
   EXPECT_TRUE(plan.fatal.empty()) << plan.fatal;
