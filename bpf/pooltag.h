@@ -314,5 +314,8 @@ struct pt_clock_sample {
 /* enable --no-bulk-paths: the kernel could have had them, the user declined
  * (status names that reason instead of the kernel's). */
 #define PT_STATE_BULK_DECLINED 8u
+/* The site counters are added with plain loads and stores (one writing
+ * program per CPU each: bpf/maps.bpf.h, plain_site_counters). */
+#define PT_STATE_PLAIN_SITE_COUNTERS 16u
 
 #endif /* POOLTAG_BPF_SHARED_H */

@@ -49,6 +49,7 @@ Result<StatusReport> tagging_status(const std::string &pin_dir, const kernel::Sy
   auto geometry = kernel::TableGeometry::of(st);
   s.kernel_memory_bytes = geometry.kernel_bytes();
   s.hash_live_table = geometry.hash_live_table;
+  s.plain_site_counters = (st.flags & PT_STATE_PLAIN_SITE_COUNTERS) != 0;
   s.losses = snap->losses;
   auto hit = ps.read_selector(kernel::PinnedState::Selector::HitTag);
   auto stack_tags = ps.read_selector(kernel::PinnedState::Selector::StackTags);

@@ -321,6 +321,9 @@ Status TaggingLoader::attach() {
   state_.pools_mask = plan_.enabled().mask;
   if (plan_.bulk.on) state_.flags |= PT_STATE_BULK_PATHS;
   else if (plan_.bulk.reason == kBulkDeclined) state_.flags |= PT_STATE_BULK_DECLINED;
+  // as the programs were loaded: a bulk program refused at attach was
+  // loaded with locked adds, and keeps them
+  if (skel_->rodata->plain_site_counters) state_.flags |= PT_STATE_PLAIN_SITE_COUNTERS;
   state_.attached = static_cast<uint32_t>(links_.size());
   uint32_t zero = 0;
   if (bpf_map_update_elem(bpf_map__fd(skel_->maps.state), &zero, &state_, BPF_ANY) != 0)

@@ -29,6 +29,7 @@ struct TaggingStatus {
   uint64_t sites_used = 0, max_sites = 0;
   uint64_t kernel_memory_bytes = 0;
   bool hash_live_table = false;
+  bool plain_site_counters = false;  // added without locked instructions
   Losses losses;
   std::string hit_tag;  // empty: none
   std::string stacks;   // the stack tags; empty: none

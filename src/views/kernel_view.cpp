@@ -179,6 +179,7 @@ nlohmann::json check_json(const kernel::KernelFeatures &kernel, const kernel::Ta
           {"functions", functions},
           {"features", features},
           {"live_table", plan.hash_live_table ? "hash" : "buckets"},
+          {"site_counters", plan.plain_site_counters() ? "plain" : "locked"},
           {"capabilities", capability_json(capabilities(kernel, plan, plan.enabled()))},
           {"messages", plan_messages(plan, kernel.release)},
           {"can_tag", plan.fatal.empty()},

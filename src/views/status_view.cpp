@@ -42,6 +42,7 @@ nlohmann::json status_json(const model::TaggingStatus &s, const std::vector<Capa
             {"rcu_sheaf_frees", s.rcu_sheaf_frees}}},
           {"kernel", s.kernel_release},
           {"live_table", s.hash_live_table ? "hash" : "buckets"},
+          {"site_counters", s.plain_site_counters ? "plain" : "locked"},
           {"capabilities", capability_json(capabilities)},
           {"programs", progs}};
 }
@@ -74,6 +75,9 @@ std::string status_text(const model::TaggingStatus &s, const std::vector<Capabil
   line(fmt::format("losses:          {}", losses.empty() ? "none" : ""));
   for (const auto &l : losses) line("  " + l);
   line(fmt::format("kernel:          {}", s.kernel_release));
+  line(s.plain_site_counters ? "site counters:   plain adds (one writer each: this kernel never nests a program, no "
+                               "bulk programs)"
+                             : "site counters:   locked adds");
   out += fmt::format("capabilities:\n{}", capability_text(capabilities));
   line(fmt::format("programs:        on {} tracepoints and functions", s.programs.size()));
   for (const auto &p : s.programs)

@@ -333,7 +333,15 @@ void EnabledTagging::SetUpTestSuite() {
   g_suite_setup_error.clear();
   if (!running_as_root()) return;
   remove_stale_test_pins();
-  auto r = run_pooltag({"enable"});
+  // POOLTAG_TEST_ENABLE_ARGS: more enable options for the whole suite (the
+  // kernel matrix runs the exact-count tests with --no-bulk-paths, where the
+  // site counters are plain adds)
+  std::vector<std::string> args = {"enable"};
+  if (const char *more = std::getenv("POOLTAG_TEST_ENABLE_ARGS")) {
+    std::istringstream words(more);
+    for (std::string w; words >> w;) args.push_back(w);
+  }
+  auto r = run_pooltag(args);
   g_suite_enable_output = r.out;
   if (r.exit_code != 0)
     g_suite_setup_error = "pooltag enable failed (exit " + std::to_string(r.exit_code) + "): " + r.err + r.out;

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "harness.h"
@@ -168,6 +170,24 @@ TEST_F(EnabledTagging, StatusShowsProgramsAndNoLossesFromTheTable) {
   EXPECT_GT(s["live"]["used"].get<int64_t>(), 0);
   EXPECT_EQ(s["live"]["max_live"], 1 << 20) << "the default --max-live";
   EXPECT_EQ(s["live"]["capacity"], (1 << 20) / 16 * 21) << "slots: 21 for every 16 allocations asked for";
+}
+
+// The site counters are plain adds exactly where each has one writer per
+// CPU: the kernel never nests a raw_tp program (Linux 6.1+: `uname -r`) and
+// no bulk program charges frees; everywhere else, locked adds.
+TEST_F(EnabledTagging, SiteCountersArePlainOnlyWhereEachHasOneWriter) {
+  auto s = nlohmann::json::parse(run_pooltag({"status", "--json"}).out);
+  utsname u{};
+  ASSERT_EQ(uname(&u), 0);
+  int major = 0, minor = 0;
+  ASSERT_EQ(std::sscanf(u.release, "%d.%d", &major, &minor), 2) << u.release;
+  const bool never_nests = major > 6 || (major == 6 && minor >= 1);
+  const bool expect_plain = never_nests && !s["bulk_paths"]["on"].get<bool>();
+  EXPECT_EQ(s["site_counters"], expect_plain ? "plain" : "locked") << u.release;
+  auto text = run_pooltag({"status"});
+  EXPECT_NE(text.out.find(expect_plain ? "site counters:   plain adds" : "site counters:   locked adds"),
+            std::string::npos)
+      << text.out;
 }
 
 TEST_F(EnabledTagging, KilledReadersChangeNothing) {
