@@ -242,6 +242,17 @@ std::optional<double> WorkloadResult::program_time_above(const std::string &key,
   return extra_ns / op_ns;
 }
 
+std::optional<WorkloadResult::PerRun> WorkloadResult::program_ns_per_run_above(const std::string &key,
+                                                                               const std::string &reference,
+                                                                               double limit) const {
+  auto above = program_time_above(key, reference);
+  const auto *c = find(key);
+  if (!above || c->cost->runs() == 0) return std::nullopt;
+  const double runs_per_op = static_cast<double>(c->cost->runs()) / static_cast<double>(c->cost->ops);
+  const double op_ns = 1e9 * threads / find(config::kUntraced)->summary().median;
+  return PerRun{*above * op_ns / runs_per_op, limit * op_ns / runs_per_op};
+}
+
 namespace {
 
 // A budget line "key within `limit` of reference": the per-round throughput
@@ -262,6 +273,9 @@ BudgetLine difference_line(const WorkloadResult &w, const std::string &key, cons
   }
   l.verdict = *above <= limit ? "met" : "NOT met";
   if (auto t = w.program_time_above(key, reference)) l.measured += fmt::format("; program time {:+.3f}", *t);
+  if (auto r = w.program_ns_per_run_above(key, reference, limit))
+    l.measured += fmt::format(" ({:+.0f} ns per program run, where {:.2f} allows {:.0f})", r->above_ns, limit,
+                              r->allowed_ns);
   return l;
 }
 

@@ -157,6 +157,16 @@ struct WorkloadResult {
   // Steadier than throughput on a noisy machine; it leaves out the caches
   // the programs take from the kernel.
   std::optional<double> program_time_above(const std::string &key, const std::string &reference) const;
+  // The same per program run of `key`: ns above the reference's programs,
+  // and what a budget of `limit` (a slowdown difference) leaves each run.
+  // Shows whether a goal is within reach of tuning: a run that must touch
+  // a line not in the cache cannot cost less than the miss.
+  struct PerRun {
+    double above_ns = 0;
+    double allowed_ns = 0;
+  };
+  std::optional<PerRun> program_ns_per_run_above(const std::string &key, const std::string &reference,
+                                                  double limit) const;
 };
 
 struct BudgetLine {

@@ -154,6 +154,19 @@ TEST(Ratios, ProgramTimeAboveTheFloorOverTheUntracedTimeOfAnOp) {
   EXPECT_FALSE(w.program_time_above(config::kSample64, config::kNull));  // no statistics pass
 }
 
+TEST(Ratios, ProgramTimePerRunAgainstWhatTheBudgetLeavesARun) {
+  auto w = workload();  // 4.878 ms per op and thread untraced
+  w.configs[1].cost = CostBreakdown{1.0, 1000, {ProgramCost{"pt_kmalloc", 9000, 600000}}};
+  w.configs[2].cost = CostBreakdown{1.0, 1000, {ProgramCost{"pt_kmalloc", 4000, 1000000000}, {"pt_slab_free", 5000, 600000}}};
+  auto r = w.program_ns_per_run_above(config::kDefault, config::kNull, 0.10);
+  ASSERT_TRUE(r);
+  EXPECT_NEAR(r->above_ns, 1e6 / 9, 1e-6);  // 1 ms more per op, over 9 runs per op
+  EXPECT_NEAR(r->allowed_ns, 0.10 * 1e9 * 2 / 410 / 9, 1e-6);
+  EXPECT_FALSE(w.program_ns_per_run_above(config::kSample64, config::kNull, 0.10));
+  auto line = evaluate_budget(w)[0].measured;
+  EXPECT_NE(line.find("(+111111 ns per program run, where 0.10 allows 54201)"), std::string::npos) << line;
+}
+
 TEST(Ratios, FallBackToTheMediansWhenARoundIsMissing) {
   WorkloadResult w;
   w.configs = {measured(config::kUntraced, {400, 420, 410}), measured(config::kDefault, {300, 310})};
